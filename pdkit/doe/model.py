@@ -1,0 +1,207 @@
+"""Model terms and model matrices in coded units, shared by design and analysis.
+
+Term names follow JMP/Design-Expert style and the pdkit contract:
+``Intercept``, main effects ``A``, interactions ``A:B`` (``A:B:C``), pure
+quadratics ``A^2``.  A model is given as
+
+* ``"linear"`` - intercept and main effects;
+* ``"interactions"`` - plus all two-factor interactions;
+* ``"quadratic"`` - plus squares of the continuous factors (full second order);
+* a formula string such as ``"y ~ A + B + A:B + A^2"``, ``"A*B + C"`` (``*``
+  expands to main effects and their interaction) or ``"I(A**2)"``;
+* a list of term names.
+
+Continuous factors enter in coded units (-1..+1).  A two-level categorical
+factor enters as one -1/+1 column; a categorical factor with k > 2 levels enters
+as k - 1 effect-coded (sum-to-zero) columns named ``C[level]``.
+
+Examples
+--------
+>>> from pdkit.doe.factors import Factor
+>>> fs = [Factor("A", 0, 1), Factor("B", 0, 1)]
+>>> model_terms("quadratic", fs)
+['Intercept', 'A', 'B', 'A:B', 'A^2', 'B^2']
+>>> model_terms("y ~ A*B", fs)
+['Intercept', 'A', 'B', 'A:B']
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .factors import Factor
+
+__all__ = ["model_terms", "model_matrix", "term_columns", "term_order", "term_factors"]
+
+_SQUARE = re.compile(r"^I\(\s*([A-Za-z_][\w]*)\s*\*\*\s*2\s*\)$|^([A-Za-z_][\w]*)\s*\^\s*2$")
+
+
+def term_factors(term: str) -> list[str]:
+    """Factor names in a term: ``'A:B'`` -> ``['A', 'B']``, ``'A^2'`` -> ``['A', 'A']``."""
+    if term == "Intercept":
+        return []
+    if term.endswith("^2"):
+        base = term[:-2]
+        return [base, base]
+    return term.split(":")
+
+
+def term_order(term: str) -> int:
+    """Polynomial order of a term (0 for the intercept)."""
+    return len(term_factors(term))
+
+
+def _canonical(term: str, names: Sequence[str]) -> str:
+    term = term.strip()
+    m = _SQUARE.match(term)
+    if m:
+        return f"{m.group(1) or m.group(2)}^2"
+    parts = [p.strip() for p in term.split(":")]
+    order = {n: i for i, n in enumerate(names)}
+    for p in parts:
+        if p not in order:
+            raise InputError(f"model term '{term}': unknown factor '{p}' (factors: {', '.join(names)})")
+    if len(set(parts)) != len(parts):
+        raise InputError(f"model term '{term}': a factor repeats; write squares as '{parts[0]}^2'")
+    return ":".join(sorted(parts, key=order.__getitem__))
+
+
+def _parse_formula(formula: str, names: Sequence[str]) -> list[str]:
+    rhs = formula.split("~", 1)[1] if "~" in formula else formula
+    terms: list[str] = []
+    for chunk in rhs.split("+"):
+        chunk = chunk.strip()
+        if not chunk or chunk == "1":
+            continue
+        if chunk in ("-1", "0"):
+            raise InputError("models without an intercept are not supported")
+        if "*" in chunk and not chunk.startswith("I("):
+            factors = [c.strip() for c in chunk.split("*")]
+            for r in range(1, len(factors) + 1):
+                for combo in itertools.combinations(factors, r):
+                    terms.append(_canonical(":".join(combo), names))
+        else:
+            terms.append(_canonical(chunk, names))
+    return terms
+
+
+def model_terms(model: str | Sequence[str], factors: Sequence[Factor]) -> list[str]:
+    """Expand a model specification into an ordered list of term names.
+
+    Terms are ordered intercept, main effects, interactions, squares (each in
+    factor order), without repeats.  Squares of categorical factors are rejected.
+    """
+    names = [f.name for f in factors]
+    kinds = {f.name: f for f in factors}
+    if isinstance(model, str) and model in ("linear", "interactions", "quadratic"):
+        terms = list(names)
+        if model in ("interactions", "quadratic"):
+            terms += [f"{a}:{b}" for a, b in itertools.combinations(names, 2)]
+        if model == "quadratic":
+            terms += [f"{n}^2" for n in names if kinds[n].is_continuous]
+    elif isinstance(model, str):
+        terms = _parse_formula(model, names)
+    elif isinstance(model, (list, tuple)):
+        terms = [_canonical(str(t), names) for t in model if str(t) != "Intercept"]
+    else:
+        raise InputError(
+            f"model must be 'linear', 'interactions', 'quadratic', a formula string or a list of terms, got {model!r}"
+        )
+    for t in terms:
+        if t.endswith("^2") and not kinds[t[:-2]].is_continuous:
+            raise InputError(f"model term '{t}': a categorical factor has no quadratic term")
+    seen: list[str] = []
+    for t in terms:
+        if t not in seen:
+            seen.append(t)
+    index = {n: i for i, n in enumerate(names)}
+
+    def key(t: str):
+        fs = term_factors(t)
+        return (len(fs), t.endswith("^2"), [index[f] for f in fs])
+
+    return ["Intercept"] + sorted(seen, key=key)
+
+
+def _factor_columns(factor: Factor, values: pd.Series) -> pd.DataFrame:
+    """Coded columns for one factor (one column unless categorical with > 2 levels)."""
+    if factor.is_continuous:
+        return pd.DataFrame({factor.name: pd.to_numeric(values, errors="raise").astype(float)}, index=values.index)
+    levels = list(factor.levels)
+    if len(levels) == 2:
+        v = values
+        if not pd.api.types.is_numeric_dtype(v):
+            v = pd.Series(factor.to_coded(v.to_numpy()), index=values.index)
+        return pd.DataFrame({factor.name: v.astype(float)}, index=values.index)
+    # effect (sum-to-zero) coding: the last level is -1 in every column
+    labels = values.to_numpy()
+    unknown = sorted({str(x) for x in labels if x not in levels})
+    if unknown:
+        raise InputError(f"factor '{factor.name}': level(s) {unknown} not among declared levels {levels}")
+    cols = {}
+    for lev in levels[:-1]:
+        cols[f"{factor.name}[{lev}]"] = np.where(labels == lev, 1.0, np.where(labels == levels[-1], -1.0, 0.0))
+    return pd.DataFrame(cols, index=values.index)
+
+
+def term_columns(terms: Sequence[str], factors: Sequence[Factor]) -> dict[str, list[str]]:
+    """Map each term to the model-matrix column names it expands to."""
+    fmap = {f.name: f for f in factors}
+
+    def cols_of(name: str) -> list[str]:
+        f = fmap[name]
+        if f.is_continuous or len(f.levels) == 2:
+            return [name]
+        return [f"{name}[{lev}]" for lev in f.levels[:-1]]
+
+    out: dict[str, list[str]] = {}
+    for t in terms:
+        if t == "Intercept":
+            out[t] = ["Intercept"]
+        elif t.endswith("^2"):
+            out[t] = [t]
+        else:
+            parts = [cols_of(p) for p in t.split(":")]
+            out[t] = [":".join(c) for c in itertools.product(*parts)]
+    return out
+
+
+def model_matrix(coded: pd.DataFrame, terms: Sequence[str], factors: Sequence[Factor]) -> pd.DataFrame:
+    """Build the model matrix X (one row per run, one column per model column) from coded settings.
+
+    Parameters
+    ----------
+    coded : DataFrame
+        Coded factor settings (continuous in -1..+1 units, categorical as level labels or -1/+1).
+    terms : list of str
+        Output of :func:`model_terms`.
+    factors : list of Factor
+
+    Examples
+    --------
+    >>> from pdkit.doe.factors import Factor
+    >>> fs = [Factor("A", 0, 1), Factor("B", 0, 1)]
+    >>> X = model_matrix(pd.DataFrame({"A": [-1, 1], "B": [1, 1]}), ["Intercept", "A", "A:B", "A^2"], fs)
+    >>> X.to_numpy().tolist()
+    [[1.0, -1.0, -1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
+    """
+    missing = [f.name for f in factors if f.name not in coded.columns]
+    if missing:
+        raise InputError(f"coded settings: missing factor column(s) {missing}")
+    base = pd.concat([_factor_columns(f, coded[f.name]) for f in factors], axis=1)
+    mapping = term_columns(terms, factors)
+    out = {}
+    for t in terms:
+        for col in mapping[t]:
+            if col == "Intercept":
+                out[col] = np.ones(len(coded))
+            elif col.endswith("^2"):
+                out[col] = base[col[:-2]].to_numpy() ** 2
+            else:
+                out[col] = np.prod([base[p].to_numpy() for p in col.split(":")], axis=0)
+    return pd.DataFrame(out, index=coded.index)

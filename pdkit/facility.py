@@ -1,0 +1,411 @@
+"""Facility capacity and cost of goods (COGS) per dose.
+
+Relations (domain primer, "Scale-up and facility"):
+
+* batches per year = available suite-days / (cycle time + changeover), per suite,
+  rounded down to whole batches by default (each batch is charged its changeover);
+* doses per year = titer x working volume x DSP yield x batches / dose;
+* suite utilisation = days occupied by batches and changeovers / available days;
+* COGS per dose = (facility + labour + QC/QA + materials x batches) / doses,
+  returned with the split by category.  At low demand labour and indirect
+  (facility) costs dominate; at high demand raw materials do (Farid and
+  co-workers' lentiviral vector COGS analyses, UCL).
+
+Units: days for times, L for the working volume, a titer per mL (vg/mL, TU/mL,
+...) and the dose in the same count unit (vg/dose), costs in one currency per year
+or per batch as named.
+
+Examples
+--------
+>>> from pdkit import facility
+>>> facility.batches_per_year(cycle_time_days=14, changeover_days=3, available_days=330)
+19
+>>> round(facility.doses_per_year(1e10, 2000, 0.3, 19, 1e15), 1)
+114.0
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = [
+    "batches_per_year",
+    "doses_per_year",
+    "suite_utilisation",
+    "CostOfGoods",
+    "cost_of_goods",
+    "COST_MODEL_INPUTS",
+    "cost_model",
+    "cost_sensitivity",
+]
+
+_EPS = 1e-9
+
+
+def _num(name: str, value: Any, *, positive: bool = False, nonnegative: bool = False,
+         at_most: float | None = None) -> float:
+    """``value`` as a finite float or :class:`InputError` naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
+        raise InputError(f"parameter '{name}': expected a number, got {value!r}")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"parameter '{name}': expected a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise InputError(f"parameter '{name}': expected a finite number, got {value!r}")
+    if positive and x <= 0:
+        raise InputError(f"parameter '{name}': expected a value > 0, got {x:g}")
+    if nonnegative and x < 0:
+        raise InputError(f"parameter '{name}': expected a value >= 0, got {x:g}")
+    if at_most is not None and x > at_most:
+        raise InputError(f"parameter '{name}': expected a value <= {at_most:g}, got {x:g}")
+    return x
+
+
+def batches_per_year(
+    cycle_time_days: float,
+    changeover_days: float = 0.0,
+    available_days: float = 330.0,
+    suites: int = 1,
+    whole_batches: bool = True,
+) -> int | float:
+    """Batches per year from the available suite-days, cycle time and changeover.
+
+    ``suites x available_days / (cycle_time_days + changeover_days)``, rounded down
+    per suite to whole batches unless ``whole_batches=False``.
+
+    Parameters
+    ----------
+    cycle_time_days : float
+        Days a batch occupies the suite (e.g. seed train in the suite + production + harvest).
+    changeover_days : float
+        Cleaning/turnaround days charged to every batch.
+    available_days : float
+        Operating days per suite per year after shutdowns and maintenance (<= 366).
+    suites : int
+        Number of identical suites working in parallel.
+    whole_batches : bool
+        Round down to whole batches per suite (default) or return the fractional rate.
+
+    Examples
+    --------
+    >>> batches_per_year(14, 3, 330)
+    19
+    >>> round(batches_per_year(14, 3, 330, whole_batches=False), 4)
+    19.4118
+    """
+    ct = _num("cycle_time_days", cycle_time_days, positive=True)
+    co = _num("changeover_days", changeover_days, nonnegative=True)
+    avail = _num("available_days", available_days, positive=True, at_most=366.0)
+    if isinstance(suites, (bool, np.bool_)) or not float(_num("suites", suites, positive=True)).is_integer():
+        raise InputError(f"parameter 'suites': expected a whole number >= 1, got {suites!r}")
+    per_suite = avail / (ct + co)
+    if whole_batches:
+        return int(math.floor(per_suite + _EPS)) * int(suites)
+    return per_suite * int(suites)
+
+
+def doses_per_year(
+    titer_per_ml: float,
+    working_volume_l: float,
+    dsp_yield: float,
+    batches: float,
+    dose: float,
+) -> float:
+    """Doses per year = titer x working volume x DSP yield x batches / dose.
+
+    Parameters
+    ----------
+    titer_per_ml : float
+        Crude (harvest) titer per mL, e.g. vg/mL (about 1e10 vg/mL for HEK293 AAV).
+    working_volume_l : float
+        Bioreactor working volume, L.
+    dsp_yield : float
+        Overall downstream yield as a fraction in (0, 1] (planning value about 0.3 for AAV).
+    batches : float
+        Batches per year (e.g. from :func:`batches_per_year`).
+    dose : float
+        Amount per dose in the titer's count unit (e.g. vg/dose).
+
+    Examples
+    --------
+    >>> round(doses_per_year(1e10, 200, 0.3, 19, 1e15), 2)
+    11.4
+    """
+    t = _num("titer_per_ml", titer_per_ml, positive=True)
+    v = _num("working_volume_l", working_volume_l, positive=True)
+    y = _num("dsp_yield", dsp_yield, positive=True, at_most=1.0)
+    b = _num("batches", batches, nonnegative=True)
+    d = _num("dose", dose, positive=True)
+    return t * 1000.0 * v * y * b / d
+
+
+def suite_utilisation(
+    batches: float, cycle_time_days: float, changeover_days: float = 0.0, available_days: float = 330.0,
+    suites: int = 1,
+) -> float:
+    """Fraction of the available suite-days occupied by batches and their changeovers.
+
+    Examples
+    --------
+    >>> round(suite_utilisation(19, 14, 3, 330), 4)
+    0.9788
+    """
+    b = _num("batches", batches, nonnegative=True)
+    ct = _num("cycle_time_days", cycle_time_days, positive=True)
+    co = _num("changeover_days", changeover_days, nonnegative=True)
+    avail = _num("available_days", available_days, positive=True, at_most=366.0)
+    s = _num("suites", suites, positive=True)
+    u = b * (ct + co) / (avail * s)
+    if u > 1.0 + _EPS:
+        raise InputError(
+            f"parameter 'batches': {b:g} batches of {ct + co:g} days need {b * (ct + co):g} suite-days, "
+            f"more than the {avail * s:g} available"
+        )
+    return u
+
+
+@dataclass(frozen=True)
+class CostOfGoods:
+    """Cost of goods per dose and its split by category (one currency).
+
+    Attributes
+    ----------
+    facility_per_dose, labour_per_dose, qc_qa_per_dose, materials_per_dose : float
+        Per-dose share of each category.
+    total_per_dose : float
+        Sum of the four.
+    annual_cost : float
+        Total cost per year.
+    doses, batches : float
+        Doses and batches per year the costs are spread over.
+    """
+
+    facility_per_dose: float
+    labour_per_dose: float
+    qc_qa_per_dose: float
+    materials_per_dose: float
+    total_per_dose: float
+    annual_cost: float
+    doses: float
+    batches: float
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Tidy split: ``category, annual_cost, per_dose, share``."""
+        cats = ["facility", "labour", "qc_qa", "materials"]
+        per = [self.facility_per_dose, self.labour_per_dose, self.qc_qa_per_dose, self.materials_per_dose]
+        return pd.DataFrame(
+            {
+                "category": cats,
+                "annual_cost": [p * self.doses for p in per],
+                "per_dose": per,
+                "share": [p / self.total_per_dose for p in per],
+            }
+        )
+
+
+def cost_of_goods(
+    doses: float,
+    batches: float,
+    facility_per_year: float,
+    labour_per_year: float,
+    qc_qa_per_year: float,
+    materials_per_batch: float,
+    qc_qa_per_batch: float = 0.0,
+) -> CostOfGoods:
+    """COGS per dose = (facility + labour + QC/QA + materials x batches) / doses.
+
+    Parameters
+    ----------
+    doses : float
+        Doses per year (> 0), e.g. from :func:`doses_per_year`.
+    batches : float
+        Batches per year.
+    facility_per_year : float
+        Facility-dependent cost per year (depreciation, maintenance, utilities, overheads).
+    labour_per_year : float
+        Operating labour per year.
+    qc_qa_per_year : float
+        Fixed quality control and assurance cost per year.
+    materials_per_batch : float
+        Raw materials and consumables per batch (media, plasmids, PEI, resins, single-use bags).
+    qc_qa_per_batch : float
+        Batch-release testing cost per batch, added to the QC/QA category (default 0).
+
+    Examples
+    --------
+    >>> c = cost_of_goods(100, 10, 2e6, 1e6, 5e5, 1.5e5)
+    >>> c.total_per_dose
+    50000.0
+    >>> c.table["per_dose"].tolist()
+    [20000.0, 10000.0, 5000.0, 15000.0]
+    """
+    n = _num("doses", doses, positive=True)
+    b = _num("batches", batches, nonnegative=True)
+    fac = _num("facility_per_year", facility_per_year, nonnegative=True)
+    lab = _num("labour_per_year", labour_per_year, nonnegative=True)
+    qc = _num("qc_qa_per_year", qc_qa_per_year, nonnegative=True)
+    mat = _num("materials_per_batch", materials_per_batch, nonnegative=True)
+    qcb = _num("qc_qa_per_batch", qc_qa_per_batch, nonnegative=True)
+    qc_total = qc + qcb * b
+    mat_total = mat * b
+    annual = fac + lab + qc_total + mat_total
+    if annual <= 0:
+        raise InputError("cost_of_goods: all costs are zero, expected at least one cost > 0")
+    return CostOfGoods(
+        facility_per_dose=fac / n,
+        labour_per_dose=lab / n,
+        qc_qa_per_dose=qc_total / n,
+        materials_per_dose=mat_total / n,
+        total_per_dose=annual / n,
+        annual_cost=annual,
+        doses=n,
+        batches=b,
+    )
+
+
+#: Inputs of :func:`cost_model` with their meaning (defaults in brackets).
+COST_MODEL_INPUTS: dict[str, str] = {
+    "titer_per_ml": "crude titer per mL (vg/mL)",
+    "working_volume_l": "bioreactor working volume, L",
+    "dsp_yield": "overall downstream yield, fraction",
+    "dose": "amount per dose in the titer's unit (vg/dose)",
+    "cycle_time_days": "suite days per batch",
+    "changeover_days": "changeover days per batch [0]",
+    "available_days": "available suite-days per year [330]",
+    "suites": "number of suites [1]",
+    "facility_per_year": "facility-dependent cost per year",
+    "labour_per_year": "labour cost per year",
+    "qc_qa_per_year": "fixed QC/QA cost per year",
+    "materials_per_batch": "materials and consumables per batch",
+    "qc_qa_per_batch": "batch-release testing per batch [0]",
+}
+_OPTIONAL = {"changeover_days": 0.0, "available_days": 330.0, "suites": 1, "qc_qa_per_batch": 0.0}
+
+
+def cost_model(inputs: Mapping[str, float], *, whole_batches: bool = True) -> CostOfGoods:
+    """Batches, doses and COGS per dose from one set of facility inputs.
+
+    Chains :func:`batches_per_year`, :func:`doses_per_year` and :func:`cost_of_goods`.
+
+    Parameters
+    ----------
+    inputs : mapping
+        Keys of :data:`COST_MODEL_INPUTS` (``changeover_days``, ``available_days``,
+        ``suites`` and ``qc_qa_per_batch`` are optional).
+    whole_batches : bool
+        Round batches per suite down to whole batches.
+
+    Examples
+    --------
+    >>> base = dict(titer_per_ml=1e10, working_volume_l=2000, dsp_yield=0.3, dose=1e15,
+    ...             cycle_time_days=14, changeover_days=3, available_days=330,
+    ...             facility_per_year=5e6, labour_per_year=3e6, qc_qa_per_year=2e6,
+    ...             materials_per_batch=4e5)
+    >>> c = cost_model(base)
+    >>> int(c.batches), round(c.doses, 1), round(c.total_per_dose)
+    (19, 114.0, 154386)
+    """
+    if not isinstance(inputs, Mapping):
+        raise InputError(f"cost_model: expected a mapping of inputs, got {type(inputs).__name__}")
+    unknown = sorted(set(inputs) - set(COST_MODEL_INPUTS))
+    if unknown:
+        raise InputError(f"cost_model: unknown input(s) {unknown}; expected among {', '.join(COST_MODEL_INPUTS)}")
+    missing = [k for k in COST_MODEL_INPUTS if k not in inputs and k not in _OPTIONAL]
+    if missing:
+        raise InputError(f"cost_model: missing input(s) {', '.join(missing)}")
+    x = {**_OPTIONAL, **inputs}
+    b = batches_per_year(x["cycle_time_days"], x["changeover_days"], x["available_days"], x["suites"], whole_batches)
+    if b <= 0:
+        raise InputError(
+            f"cost_model: no batch fits: cycle_time_days ({x['cycle_time_days']:g}) + changeover_days "
+            f"({x['changeover_days']:g}) exceed available_days ({x['available_days']:g})"
+        )
+    d = doses_per_year(x["titer_per_ml"], x["working_volume_l"], x["dsp_yield"], b, x["dose"])
+    return cost_of_goods(
+        d, b, x["facility_per_year"], x["labour_per_year"], x["qc_qa_per_year"], x["materials_per_batch"],
+        x["qc_qa_per_batch"],
+    )
+
+
+def cost_sensitivity(
+    base_inputs: Mapping[str, float],
+    ranges: Mapping[str, tuple[float, float]],
+    *,
+    whole_batches: bool = True,
+) -> pd.DataFrame:
+    """One-at-a-time sensitivity of COGS per dose (a tornado table).
+
+    Each input in ``ranges`` is set to its low and then its high value with every
+    other input at its base value.
+
+    Parameters
+    ----------
+    base_inputs : mapping
+        Base case for :func:`cost_model`.
+    ranges : mapping of input name -> (low, high)
+        Values to try for each input.
+    whole_batches : bool
+        Passed to :func:`cost_model`.  With whole batches a small change in a time
+        may leave the COGS unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``input, base_value, low, high, cogs_low, cogs_high, base_cogs, swing``
+        (``cogs_low`` is the COGS per dose with the input at ``low``; ``swing`` =
+        ``|cogs_high - cogs_low|``), sorted by ``swing`` descending.
+
+    Examples
+    --------
+    >>> base = dict(titer_per_ml=1e10, working_volume_l=2000, dsp_yield=0.3, dose=1e15,
+    ...             cycle_time_days=14, changeover_days=3, facility_per_year=5e6,
+    ...             labour_per_year=3e6, qc_qa_per_year=2e6, materials_per_batch=4e5)
+    >>> t = cost_sensitivity(base, {"dsp_yield": (0.2, 0.4), "labour_per_year": (2e6, 4e6)})
+    >>> t["input"].tolist()
+    ['dsp_yield', 'labour_per_year']
+    """
+    if not isinstance(ranges, Mapping) or not ranges:
+        raise InputError("parameter 'ranges': expected a mapping of input name -> (low, high)")
+    base = cost_model(base_inputs, whole_batches=whole_batches)
+    full_base = {**_OPTIONAL, **base_inputs}
+    rows = []
+    for name, rng in ranges.items():
+        if name not in COST_MODEL_INPUTS:
+            raise InputError(
+                f"parameter 'ranges': unknown input {name!r}; expected among {', '.join(COST_MODEL_INPUTS)}"
+            )
+        if isinstance(rng, (str, bytes)) or not hasattr(rng, "__len__") or len(rng) != 2:
+            raise InputError(f"parameter 'ranges', input {name!r}: expected (low, high), got {rng!r}")
+        lo = _num(f"ranges[{name!r}] low", rng[0])
+        hi = _num(f"ranges[{name!r}] high", rng[1])
+        if lo > hi:
+            raise InputError(f"parameter 'ranges', input {name!r}: low ({lo:g}) is above high ({hi:g})")
+        results = []
+        for value in (lo, hi):
+            try:
+                results.append(cost_model({**base_inputs, name: value}, whole_batches=whole_batches).total_per_dose)
+            except InputError as exc:
+                raise InputError(f"parameter 'ranges', input {name!r} = {value:g}: {exc}") from None
+        rows.append(
+            {
+                "input": name,
+                "base_value": float(full_base[name]),
+                "low": lo,
+                "high": hi,
+                "cogs_low": results[0],
+                "cogs_high": results[1],
+                "base_cogs": base.total_per_dose,
+                "swing": abs(results[1] - results[0]),
+            }
+        )
+    out = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    return out

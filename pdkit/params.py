@@ -1,0 +1,479 @@
+"""Typed report parameters: parse a template's ``parameters`` cell and validate values.
+
+A template declares its parameters in one code cell tagged ``parameters`` using
+papermill's annotated form, one per line::
+
+    data: str = "data_samples/stability/aav_stability_synthetic.csv"  # Results table {file: csv, xlsx}
+    alpha: float = 0.05  # Significance level {range: (0, 0.5]}
+    sided: str = "two"  # Interval sides {choices: two, lower, upper}
+    lower: float | None = None  # Lower limit (None for none)
+
+Supported types are ``str``, ``int``, ``float``, ``bool``, ``list`` and ``dict``,
+optionally ``| None``.  Constraints sit in braces at the end of the help text:
+``{range: ...}`` (brackets inclusive, parentheses exclusive, an empty end is
+unbounded), ``{choices: ...}`` and ``{file: suffixes}`` (the value is a path that
+must exist and parse).  Relative paths given by a user resolve against the
+current directory; a template's default ``data_samples/...`` path resolves
+against the kit's sample folder.
+
+Validation happens twice: by the runner before any kernel starts (values from
+``-p``/``-f``), and by :func:`check_parameters` in the template's first code cell
+(so a notebook run by hand is validated too).  Any problem raises
+:class:`~pdkit.errors.ParameterError` whose one-line message names the parameter,
+what was given and what was expected.
+
+Examples
+--------
+>>> import nbformat
+>>> nb = nbformat.v4.new_notebook()
+>>> cell = nbformat.v4.new_code_cell('alpha: float = 0.05  # Level {range: (0, 0.5]}')
+>>> cell.metadata["tags"] = ["parameters"]
+>>> nb.cells.append(cell)
+>>> specs = parse_parameters(nb)
+>>> validate_parameters(specs, {"alpha": "0.1"}, from_strings=True)
+{'alpha': 0.1}
+>>> try:
+...     validate_parameters(specs, {"alpha": "0.7"}, from_strings=True)
+... except ValueError as e:
+...     print(e)
+parameter 'alpha': got 0.7, expected a float in (0, 0.5]
+"""
+from __future__ import annotations
+
+import ast
+import io
+import math
+import re
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from .errors import InputError, ParameterError
+
+__all__ = [
+    "ParamSpec",
+    "Parameters",
+    "TemplateError",
+    "parse_parameters",
+    "validate_parameters",
+    "check_parameters",
+    "find_template",
+    "list_templates",
+    "template_title",
+]
+
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
+_MARKER = re.compile(r"\{\s*(range|choices|file)\s*:\s*([^}]*)\}")
+_TABLE_SUFFIXES = {"csv", "tsv", "txt", "xlsx", "xlsm", "xls"}
+
+
+class TemplateError(Exception):
+    """A template itself is malformed (a bug for the template author, not a user error)."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared template parameter."""
+
+    name: str
+    type: str
+    default: Any
+    help: str = ""
+    optional: bool = False
+    range: tuple | None = None  # (low, high, low_inclusive, high_inclusive)
+    choices: tuple | None = None
+    file: tuple | None = None  # allowed suffixes, lower case without dot
+
+    @property
+    def type_label(self) -> str:
+        return self.type + (" | None" if self.optional else "")
+
+    def describe_expected(self) -> str:
+        """Human description of what a valid value is, for error messages."""
+        if self.choices is not None:
+            text = "one of " + ", ".join(repr(c) if isinstance(c, str) else str(c) for c in self.choices)
+        elif self.file is not None:
+            text = "an existing " + "/".join(self.file) + " file"
+        else:
+            text = {"str": "a text", "int": "an integer", "float": "a float", "bool": "true or false",
+                    "list": "a list", "dict": "a mapping"}[self.type]
+            if self.range is not None:
+                lo, hi, lo_inc, hi_inc = self.range
+                if lo is not None and hi is not None:
+                    text += f" in {'[' if lo_inc else '('}{_fmt(lo)}, {_fmt(hi)}{']' if hi_inc else ')'}"
+                elif lo is not None:
+                    text += f" {'>=' if lo_inc else '>'} {_fmt(lo)}"
+                elif hi is not None:
+                    text += f" {'<=' if hi_inc else '<'} {_fmt(hi)}"
+        if self.optional:
+            text += " or None"
+        return text
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return str(x)
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Validated parameter values, read-only; attribute and mapping access.
+
+    ``P.alpha`` and ``P["alpha"]`` both work; file parameters are absolute ``Path``s.
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.values.items()}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
+        return f"Parameters({inner})"
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _parse_annotation(node: ast.expr, name: str) -> tuple[str, bool]:
+    text = ast.unparse(node).replace(" ", "")
+    optional = False
+    for pat in (r"^(\w+)\|None$", r"^None\|(\w+)$", r"^Optional\[(\w+)\]$"):
+        m = re.match(pat, text)
+        if m:
+            text, optional = m.group(1), True
+            break
+    base = re.sub(r"\[.*\]$", "", text)  # list[str] -> list
+    if base not in _TYPES:
+        raise TemplateError(f"parameter '{name}': unsupported annotation '{ast.unparse(node)}' "
+                            f"(use {', '.join(_TYPES)}, optionally '| None')")
+    return base, optional
+
+
+def _parse_range(text: str, name: str) -> tuple:
+    text = text.strip()
+    if len(text) < 3 or text[0] not in "[(" or text[-1] not in "])" or "," not in text:
+        raise TemplateError(f"parameter '{name}': bad range marker '{{range: {text}}}'")
+    lo_s, hi_s = (s.strip() for s in text[1:-1].split(",", 1))
+    lo = float(lo_s) if lo_s else None
+    hi = float(hi_s) if hi_s else None
+    return (lo, hi, text[0] == "[", text[-1] == "]")
+
+
+def _comments_by_line(source: str) -> dict[int, str]:
+    comments: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return comments
+
+
+def _notebook(nb_or_path: Any):
+    import nbformat
+
+    if isinstance(nb_or_path, (str, Path)):
+        return nbformat.read(str(nb_or_path), as_version=4)
+    return nb_or_path
+
+
+def parse_parameters(notebook: Any) -> list[ParamSpec]:
+    """Parse the ``parameters`` cell of a template (path or nbformat node) into specs."""
+    nb = _notebook(notebook)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise TemplateError(f"a template needs exactly one cell tagged 'parameters', found {len(cells)}")
+    source = cells[0].source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise TemplateError(f"parameters cell does not parse: {exc}") from None
+    comments = _comments_by_line(source)
+    specs: list[ParamSpec] = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Assign):
+            raise TemplateError(f"parameters cell line {node.lineno}: add a type annotation (name: type = default)")
+        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name) or node.value is None:
+            raise TemplateError(f"parameters cell line {node.lineno}: expected 'name: type = default  # help'")
+        name = node.target.id
+        typ, optional = _parse_annotation(node.annotation, name)
+        try:
+            default = ast.literal_eval(node.value)
+        except ValueError:
+            raise TemplateError(f"parameter '{name}': the default must be a literal") from None
+        help_text = comments.get(node.end_lineno or node.lineno, comments.get(node.lineno, ""))
+        rng = choices = files = None
+        for kind, body in _MARKER.findall(help_text):
+            if kind == "range":
+                rng = _parse_range(body, name)
+            elif kind == "choices":
+                choices = tuple(_coerce_choice(c.strip(), typ) for c in body.split(",") if c.strip())
+            else:
+                files = tuple(s.strip().lower().lstrip(".") for s in body.split(",") if s.strip())
+        help_clean = _MARKER.sub("", help_text).strip()
+        if default is None:
+            optional = True
+        specs.append(ParamSpec(name, typ, default, help_clean, optional, rng, choices, files))
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise TemplateError(f"parameters declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+    return specs
+
+
+def _coerce_choice(text: str, typ: str) -> Any:
+    if typ == "int":
+        return int(text)
+    if typ == "float":
+        return float(text)
+    return text
+
+
+# ---------------------------------------------------------------- templates
+
+
+def find_template(name: str) -> Path:
+    """Path of template ``name`` (a name from :func:`list_templates` or a path to an .ipynb)."""
+    from ._paths import templates_dir
+
+    p = Path(name)
+    if p.suffix == ".ipynb" and p.is_file():
+        return p.resolve()
+    candidate = templates_dir() / f"{name}.ipynb"
+    if candidate.is_file():
+        return candidate
+    known = ", ".join(list_templates()) or "none"
+    raise ParameterError(f"unknown template '{name}' (available: {known})")
+
+
+def list_templates() -> list[str]:
+    """Names of the templates shipped with the kit, sorted."""
+    from ._paths import templates_dir
+
+    d = templates_dir()
+    return sorted(p.stem for p in d.glob("*.ipynb") if not p.name.startswith((".", "_"))) if d.is_dir() else []
+
+
+def template_title(notebook: Any) -> str:
+    """The first markdown heading of a template, used as the report title."""
+    nb = _notebook(notebook)
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            for line in c.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return "pdkit report"
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _given(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else _fmt(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _resolve_path(value: str, bases: list[Path]) -> Path:
+    """Absolute path for ``value``: as is if absolute, else the first existing of ``base/value``
+    for each base, then ``data_samples/...`` against the kit's sample folder; if none exists,
+    the path under the first base (for the error message)."""
+    from ._paths import samples_dir
+
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return p
+    for base in bases:
+        candidate = (base / p).resolve()
+        if candidate.exists():
+            return candidate
+    parts = p.parts
+    if parts and parts[0] == "data_samples":
+        sample = samples_dir().joinpath(*parts[1:])
+        if sample.exists():
+            return sample.resolve()
+    return (bases[0] / p).resolve()
+
+
+def _check_file(path: Path, spec: ParamSpec, given: Any) -> None:
+    allowed = spec.file or ()
+    suffix = path.suffix.lower().lstrip(".")
+    expected = spec.describe_expected()
+    if not path.exists():
+        raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} (file not found: {path})")
+    if not path.is_file():
+        raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} (not a file)")
+    if allowed and suffix not in allowed:
+        raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} (wrong file type '.{suffix}')")
+    try:
+        if suffix in _TABLE_SUFFIXES:
+            from ._tables import read_table
+
+            read_table(path, what=f"parameter '{spec.name}'")
+        elif suffix in {"yaml", "yml"}:
+            import yaml
+
+            with open(path, encoding="utf-8") as fh:
+                content = yaml.safe_load(fh)
+            if not isinstance(content, (dict, list)):
+                raise InputError("the YAML file does not contain a mapping or list")
+        elif suffix in {"nc", "nc4", "netcdf"}:
+            import xarray as xr
+
+            with xr.open_dataset(path) as _ds:
+                pass
+        elif suffix == "json":
+            import json
+
+            with open(path, encoding="utf-8") as fh:
+                json.load(fh)
+    except InputError as exc:
+        msg = str(exc)
+        prefix = f"parameter '{spec.name}' file "
+        msg = msg[len(prefix):] if msg.startswith(prefix) else msg
+        raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} that parses ({msg})") from None
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} that parses ({first})") from None
+
+
+def _coerce(spec: ParamSpec, value: Any, from_string: bool) -> Any:
+    import yaml
+    from pydantic import TypeAdapter, ValidationError
+
+    if from_string and isinstance(value, str):
+        text = value.strip()
+        if spec.optional and text.lower() in {"none", "null", "~", ""}:
+            return None
+        if spec.type != "str":
+            try:
+                value = yaml.safe_load(text) if text else text
+            except yaml.YAMLError:
+                value = text
+    if value is None:
+        if spec.optional:
+            return None
+        raise ParameterError(f"parameter '{spec.name}': got None, expected {spec.describe_expected()}")
+    if spec.type == "str" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if spec.type in ("int", "float") and isinstance(value, bool):
+        raise ParameterError(f"parameter '{spec.name}': got {_given(value)}, expected {spec.describe_expected()}")
+    if spec.type == "float" and isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            pass
+    try:
+        out = TypeAdapter(_TYPES[spec.type]).validate_python(value)
+    except ValidationError:
+        raise ParameterError(f"parameter '{spec.name}': got {_given(value)}, expected {spec.describe_expected()}") from None
+    if spec.type == "float" and not math.isfinite(out):
+        raise ParameterError(f"parameter '{spec.name}': got {_given(value)}, expected a finite {spec.describe_expected()[2:]}")
+    return out
+
+
+def _check_constraints(spec: ParamSpec, value: Any, given: Any) -> None:
+    if value is None:
+        return
+    if spec.choices is not None and value not in spec.choices:
+        raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {spec.describe_expected()}")
+    if spec.range is not None and spec.type in ("int", "float"):
+        lo, hi, lo_inc, hi_inc = spec.range
+        bad = (lo is not None and (value < lo or (value == lo and not lo_inc))) or \
+              (hi is not None and (value > hi or (value == hi and not hi_inc)))
+        if bad:
+            raise ParameterError(f"parameter '{spec.name}': got {_given(value)}, expected {spec.describe_expected()}")
+
+
+def validate_parameters(
+    specs: Iterable[ParamSpec],
+    values: Mapping[str, Any],
+    *,
+    from_strings: bool | Iterable[str] = False,
+    base_dir: str | Path | None = None,
+    template_dir: str | Path | None = None,
+    fill_defaults: bool = False,
+) -> dict[str, Any]:
+    """Validate and coerce ``values`` against ``specs``.
+
+    Parameters
+    ----------
+    specs : iterable of ParamSpec
+    values : mapping
+        Parameter values by name; unknown names are rejected.
+    from_strings : bool or set of names
+        Values (or the named ones) came from the command line as text and are
+        parsed according to the annotation.
+    base_dir : path, optional
+        Directory that relative file paths given by the user resolve against (default: current).
+    template_dir : path, optional
+        The template's folder: relative default paths resolve against it (then against
+        the kit's sample folder for ``data_samples/...``).
+    fill_defaults : bool
+        Also validate the defaults of parameters not given, and return them.
+
+    Returns
+    -------
+    dict
+        Coerced values; file parameters become absolute path strings.
+    """
+    specs = list(specs)
+    by_name = {s.name: s for s in specs}
+    unknown = [k for k in values if k not in by_name]
+    if unknown:
+        raise ParameterError(
+            f"parameter '{unknown[0]}': unknown for this template (known: {', '.join(by_name) or 'none'})"
+        )
+    string_names = set(by_name) if from_strings is True else set(from_strings or ())
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name in values:
+            given = values[spec.name]
+            value = _coerce(spec, given, spec.name in string_names)
+            defaulted = False
+        elif fill_defaults:
+            given = value = spec.default
+            defaulted = True
+        else:
+            continue
+        _check_constraints(spec, value, given)
+        if spec.file is not None and value is not None:
+            tdir = [Path(template_dir)] if template_dir is not None else []
+            bases = (tdir + [base]) if defaulted else ([base] + tdir)
+            path = _resolve_path(str(value), bases)
+            _check_file(path, spec, given)
+            value = str(path)
+        out[spec.name] = value
+    return out
+
+
+def check_parameters(template: str, namespace: Mapping[str, Any]) -> Parameters:
+    """Validate the parameters of ``template`` as they stand in a notebook's namespace.
+
+    Call it in a template's first code cell: ``P = check_parameters("name", globals())``.
+    Returns a read-only :class:`Parameters`; file parameters become absolute paths.
+    """
+    path = find_template(template)
+    specs = parse_parameters(path)
+    missing = [s.name for s in specs if s.name not in namespace]
+    if missing:
+        raise TemplateError(f"template '{template}': parameters not defined in the notebook: {missing}")
+    values = validate_parameters(specs, {s.name: namespace[s.name] for s in specs}, template_dir=path.parent)
+    typed = {k: (Path(v) if by and v is not None else v)
+             for (k, v), by in zip(values.items(), (s.file is not None for s in specs))}
+    return Parameters(MappingProxyType(typed))

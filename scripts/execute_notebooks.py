@@ -1,0 +1,45 @@
+"""Re-execute the committed notebooks in notebooks/ in place, deterministically.
+
+Usage: python scripts/execute_notebooks.py [NOTEBOOK ...]
+
+Each notebook runs top to bottom in a fresh kernel (IPC transport,
+PYTHONHASHSEED=0) with its own folder as working directory; cell timing metadata
+is not recorded so that re-running without code changes gives the same file
+except for bokeh's random ids.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def execute(path: Path) -> None:
+    from pdkit._kernel import kernel_manager_class
+
+    nb = nbformat.read(str(path), as_version=4)
+    with kernel_manager_class(blas_threads=1) as km_class:
+        client = NotebookClient(
+            nb, kernel_name="python3", timeout=600, record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}}, kernel_manager_class=km_class,
+        )
+        client.execute()
+    nb.metadata.pop("papermill", None)
+    nbformat.write(nb, str(path))
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a) for a in argv] or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
+                                               if ".ipynb_checkpoints" not in p.parts)
+    for p in paths:
+        print(f"executing {p.relative_to(ROOT) if p.is_absolute() else p}", flush=True)
+        execute(p.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,149 @@
+"""Template parameter parsing and validation (pdkit.params)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pdkit.errors import ParameterError
+from pdkit.params import (
+    TemplateError,
+    check_parameters,
+    list_templates,
+    parse_parameters,
+    validate_parameters,
+)
+
+
+def nb_with(source: str):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells.append(cell)
+    return nb
+
+
+SPECS = parse_parameters(nb_with(
+    'alpha: float = 0.05  # Level {range: (0, 0.5]}\n'
+    'n: int = 3  # Count {range: [1, ]}\n'
+    'sided: str = "two"  # Sides {choices: two, lower, upper}\n'
+    'lsl: float | None = None  # Lower limit\n'
+    'flag: bool = False  # A switch\n'
+    'lots: list = []  # Lots to include\n'
+    'label: str = "x"  # Free text\n'
+))
+
+
+def test_parse_annotated_form():
+    by = {s.name: s for s in SPECS}
+    assert [s.name for s in SPECS] == ["alpha", "n", "sided", "lsl", "flag", "lots", "label"]
+    assert by["alpha"].type == "float" and by["alpha"].default == 0.05 and by["alpha"].help == "Level"
+    assert by["alpha"].range == (0.0, 0.5, False, True)
+    assert by["n"].range[:3] == (1.0, None, True)
+    assert by["sided"].choices == ("two", "lower", "upper")
+    assert by["lsl"].optional and by["lsl"].type == "float"
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"alpha": "0.1"}, {"alpha": 0.1}),
+    ({"alpha": "1e-3"}, {"alpha": 0.001}),
+    ({"n": "7"}, {"n": 7}),
+    ({"lsl": "None"}, {"lsl": None}),
+    ({"lsl": "92.5"}, {"lsl": 92.5}),
+    ({"flag": "true"}, {"flag": True}),
+    ({"lots": "[A, B]"}, {"lots": ["A", "B"]}),
+    ({"label": "123"}, {"label": "123"}),
+])
+def test_strings_are_coerced_by_annotation(given, expected):
+    assert validate_parameters(SPECS, given, from_strings=True) == expected
+
+
+def test_typed_values_from_yaml_file():
+    assert validate_parameters(SPECS, {"alpha": 0.2, "n": 2, "label": 5}) == {"alpha": 0.2, "n": 2, "label": "5"}
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"alpha": "abc"}, "parameter 'alpha': got 'abc', expected a float in (0, 0.5]"),
+    ({"alpha": "0"}, "parameter 'alpha': got 0, expected a float in (0, 0.5]"),
+    ({"alpha": "0.51"}, "parameter 'alpha': got 0.51, expected a float in (0, 0.5]"),
+    ({"alpha": "nan"}, "parameter 'alpha'"),
+    ({"n": "2.5"}, "parameter 'n': got 2.5, expected an integer >= 1"),
+    ({"n": "0"}, "parameter 'n': got 0, expected an integer >= 1"),
+    ({"sided": "both"}, "parameter 'sided': got 'both', expected one of 'two', 'lower', 'upper'"),
+    ({"flag": "maybe"}, "parameter 'flag': got 'maybe', expected true or false"),
+    ({"nonsense": "1"}, "parameter 'nonsense': unknown for this template"),
+])
+def test_bad_values_name_parameter_given_and_expected(given, message):
+    with pytest.raises(ParameterError) as err:
+        validate_parameters(SPECS, given, from_strings=True)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_file_parameters_must_exist_and_parse(tmp_path):
+    specs = parse_parameters(nb_with('data: str = "x.csv"  # Table {file: csv, xlsx}\n'
+                                     'spec: str = "s.yaml"  # Spec {file: yaml}\n'))
+    good = tmp_path / "good.csv"
+    good.write_text("a,b\n1,2\n")
+    out = validate_parameters(specs, {"data": str(good)})
+    assert out["data"] == str(good.resolve())
+    # relative paths resolve against base_dir
+    assert validate_parameters(specs, {"data": "good.csv"}, base_dir=tmp_path)["data"] == str(good.resolve())
+    with pytest.raises(ParameterError, match=r"parameter 'data': got '.*missing.csv', expected an existing csv/xlsx file \(file not found"):
+        validate_parameters(specs, {"data": str(tmp_path / "missing.csv")})
+    wrong = tmp_path / "table.txt"
+    wrong.write_text("a\n1\n")
+    with pytest.raises(ParameterError, match="wrong file type '.txt'"):
+        validate_parameters(specs, {"data": str(wrong)})
+    empty = tmp_path / "empty.csv"
+    empty.write_text("a,b\n")
+    with pytest.raises(ParameterError, match="that parses .*no data rows"):
+        validate_parameters(specs, {"data": str(empty)})
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("a: [1\n")
+    with pytest.raises(ParameterError, match="parameter 'spec': .* that parses"):
+        validate_parameters(specs, {"spec": str(bad_yaml)})
+    scalar_yaml = tmp_path / "scalar.yaml"
+    scalar_yaml.write_text("just text\n")
+    with pytest.raises(ParameterError, match="does not contain a mapping"):
+        validate_parameters(specs, {"spec": str(scalar_yaml)})
+
+
+@pytest.mark.parametrize("source, message", [
+    ("x = 1", "add a type annotation"),
+    ("x: complex = 1j", "unsupported annotation"),
+    ("x: float = 1.0  # bad {range: 0, 1}", "bad range marker"),
+    ("x: float = abs(1)", "must be a literal"),
+])
+def test_malformed_templates_are_template_errors(source, message):
+    with pytest.raises(TemplateError, match=message):
+        parse_parameters(nb_with(source))
+
+
+def test_exactly_one_parameters_cell():
+    nb = nbformat.v4.new_notebook()
+    with pytest.raises(TemplateError, match="exactly one cell tagged 'parameters', found 0"):
+        parse_parameters(nb)
+
+
+def test_check_parameters_in_notebook_namespace(smoke_template: Path):
+    ns = {"data": str(smoke_template.parent / "data.csv"), "alpha": 0.05, "n_boot": 3, "sided": "two",
+          "lsl": None, "fail_mode": "none"}
+    P = check_parameters(str(smoke_template), ns)
+    assert isinstance(P.data, Path) and P.data.is_absolute() and P["alpha"] == 0.05
+    with pytest.raises(AttributeError):
+        P.nonexistent
+    ns["alpha"] = 2.0
+    with pytest.raises(ParameterError, match=r"parameter .alpha.: got 2, expected a float in \(0, 0.5\]"):
+        check_parameters(str(smoke_template), ns)
+
+
+def test_every_shipped_template_declares_valid_parameters():
+    from pdkit.params import find_template
+
+    for name in list_templates():
+        specs = parse_parameters(find_template(name))
+        # defaults must themselves validate (sample data present and parseable)
+        validate_parameters(specs, {}, fill_defaults=True, template_dir=find_template(name).parent)
+        assert any(s.name == "data" for s in specs), f"template {name} has no 'data' parameter"

@@ -1,0 +1,180 @@
+"""End-to-end tests of `pdkit run` and `pdkit verify` on a small template (issue 2)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import make_smoke_template, require_chromium, run_cli
+from pdkit.record import read_records
+from pdkit.report import external_references
+
+pytestmark = pytest.mark.slow
+
+CONTRACT_KEYS = {"template", "parameters", "inputs", "outputs", "environment", "pdkit_version", "git_commit",
+                 "started_utc", "finished_utc", "status", "error"}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return make_smoke_template(tmp_path_factory.mktemp("tpl"))
+
+
+@pytest.fixture(scope="module")
+def good_run(template, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "report"
+    proc = run_cli("run", str(template), "-p", "alpha", "0.1", "-p", "lsl", "1.5", "-o", str(out))
+    return out, proc
+
+
+def test_successful_run_writes_notebook_html_manifest(good_run, template):
+    out, proc = good_run
+    assert proc.returncode == 0, proc.stderr
+    assert "report:" in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "side_output.txt", "smoke.html", "smoke.ipynb"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert CONTRACT_KEYS <= set(manifest)
+    assert manifest["status"] == "succeeded" and manifest["error"] is None
+    assert manifest["parameters"]["alpha"] == 0.1 and manifest["parameters"]["lsl"] == 1.5
+    assert manifest["parameters"]["n_boot"] == 3  # defaults are recorded too
+    data = template.parent / "data.csv"
+    rec = {r["path"]: r for r in manifest["inputs"]}
+    assert rec[str(data)]["bytes"] == data.stat().st_size and len(rec[str(data)]["sha256"]) == 64
+    assert rec[str(template)]["parameter"] == "(template)"
+    assert {r["path"] for r in manifest["outputs"]} == {"smoke.ipynb", "smoke.html", "side_output.txt"}
+    assert manifest["environment"]["packages"]["statsmodels"]
+    assert manifest["started_utc"] <= manifest["finished_utc"]
+    nb = nbformat.read(str(out / "smoke.ipynb"), as_version=4)
+    assert nb.metadata["pdkit"]["status"] == "succeeded"
+    assert nb.metadata["pdkit"]["inputs"] == manifest["inputs"]
+    assert read_records(nb) == {"mean_x": pytest.approx(8 / 3)}
+
+
+def test_html_hides_code_has_header_and_no_external_references(good_run):
+    out, _ = good_run
+    page = (out / "smoke.html").read_text()
+    assert 'id="pdkit-header"' in page and "succeeded" in page
+    assert "check_parameters" not in page  # code hidden by default
+    assert "mean x = 2.667" in page
+    assert external_references(page) == []
+    assert "cdn.bokeh.org" not in page and "Bokeh" in page
+
+
+def test_show_code_keeps_code(template, tmp_path):
+    proc = run_cli("run", str(template), "--show-code", "-o", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert "check_parameters" in (tmp_path / "r" / "smoke.html").read_text()
+
+
+@pytest.mark.browser
+def test_html_renders_bokeh_canvas_with_network_off(good_run, tmp_path):
+    from _browser import load_offline
+
+    chromium = require_chromium()
+    check = load_offline(good_run[0] / "smoke.html", chromium, screenshot=tmp_path / "report.png")
+    assert check.canvases >= 1
+    assert check.network_requests == []
+    assert check.page_errors == []
+
+
+def test_verify_passes_then_names_changed_and_vanished_files(good_run, tmp_path):
+    src, _ = good_run
+    out = tmp_path / "copy"
+    shutil.copytree(src, out)
+    ok = run_cli("verify", str(out))
+    assert ok.returncode == 0 and "OK" in ok.stdout
+    # one byte of an output changed
+    html = out / "smoke.html"
+    content = bytearray(html.read_bytes())
+    content[100] = (content[100] + 1) % 256
+    html.write_bytes(bytes(content))
+    bad = run_cli("verify", str(out))
+    assert bad.returncode == 1 and f"output changed: {html}" in bad.stderr
+    # an output vanished
+    (out / "side_output.txt").unlink()
+    bad = run_cli("verify", str(out))
+    assert f"output vanished: {out / 'side_output.txt'}" in bad.stderr
+
+
+def test_verify_detects_changed_input(template, tmp_path):
+    folder = tmp_path / "tpl"
+    tpl = make_smoke_template(folder)
+    out = tmp_path / "r"
+    assert run_cli("run", str(tpl), "-o", str(out)).returncode == 0
+    data = folder / "data.csv"
+    data.write_text(data.read_text().replace("4,4", "4,5"))  # same size, one byte differs
+    bad = run_cli("verify", str(out))
+    assert bad.returncode == 1 and f"input changed: {data}" in bad.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-p", "alpha", "high"], "parameter 'alpha': got 'high', expected a float in (0, 0.5]"),
+    (["-p", "alpha", "0.9"], "parameter 'alpha': got 0.9, expected a float in (0, 0.5]"),
+    (["-p", "n_boot", "2.5"], "parameter 'n_boot': got 2.5, expected an integer in [1, 10]"),
+    (["-p", "sided", "both"], "parameter 'sided': got 'both', expected one of 'two', 'lower', 'upper'"),
+    (["-p", "colour", "red"], "parameter 'colour': unknown for this template"),
+    (["-p", "data", "no_such_file.csv"], "parameter 'data': got 'no_such_file.csv', expected an existing csv/xlsx file (file not found"),
+    (["-p", "data", "BROKEN"], "parameter 'data': got"),
+])
+def test_invalid_parameters_exit_2_one_line_nothing_written(template, tmp_path, args, message):
+    broken = tmp_path / "broken.csv"
+    broken.write_text('x,y\n1,"2\n')
+    args = [str(broken) if a == "BROKEN" else a for a in args]
+    out = tmp_path / "out"
+    proc = run_cli("run", str(template), *args, "-o", str(out), cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_parameter_file_values_and_override(template, tmp_path):
+    pf = tmp_path / "params.yaml"
+    pf.write_text("alpha: 0.2\nsided: lower\n")
+    out = tmp_path / "out"
+    proc = run_cli("run", str(template), "-f", str(pf), "-p", "alpha", "0.3", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["alpha"] == 0.3 and manifest["parameters"]["sided"] == "lower"
+    assert any(r.get("parameter") == "(parameter file)" for r in manifest["inputs"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("alpha: [0.1\n")
+    proc = run_cli("run", str(template), "-f", str(bad), "-o", str(tmp_path / "o2"))
+    assert proc.returncode == 2 and "is not valid YAML" in proc.stderr and not (tmp_path / "o2").exists()
+
+
+@pytest.mark.parametrize("mode, error", [("raise", "ValueError: simulated failure"),
+                                         ("exit", "DeadKernelError")])
+def test_failed_execution_exit_1_manifest_failed_no_html(template, tmp_path, mode, error):
+    out = tmp_path / "out"
+    # a previous successful run leaves an HTML that must not survive a failed rerun
+    assert run_cli("run", str(template), "-o", str(out)).returncode == 0
+    assert (out / "smoke.html").exists()
+    proc = run_cli("run", str(template), "-p", "fail_mode", mode, "-o", str(out))
+    assert proc.returncode == 1
+    assert error in proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and error in manifest["error"]
+    assert not (out / "smoke.html").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+    nb = nbformat.read(str(out / "smoke.ipynb"), as_version=4)
+    assert nb.metadata["pdkit"]["status"] == "failed"
+    text = json.dumps(nb.cells)
+    assert (error.split(":")[0] in text)  # the error is visible in the executed notebook
+    # the failed run's manifest still verifies what it did write
+    assert run_cli("verify", str(out)).returncode == 0
+
+
+def test_unknown_template_exit_2(tmp_path):
+    proc = run_cli("run", "no_such_template", "-o", str(tmp_path / "x"))
+    assert proc.returncode == 2 and "unknown template 'no_such_template'" in proc.stderr
+
+
+def test_help_on_every_command():
+    for cmd in ([], ["templates"], ["run"], ["verify"], ["demo"], ["lab"]):
+        proc = run_cli(*cmd, "--help")
+        assert proc.returncode == 0 and "Usage:" in proc.stdout

@@ -1,0 +1,232 @@
+"""Tests for pdkit.scaleup against published worked examples and hand calculations."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pdkit import scaleup
+from pdkit.errors import InputError
+
+
+# ----------------------------------------------------------------------------- published examples
+def test_power_gate_2016_bt_q20():
+    """GATE 2016 Biotechnology, Q.20 (non-aerated fermenter power).
+
+    Rushton turbine D = 1 m at 300 rpm, broth 1000 kg/m3, 0.001 Pa s, power number 5:
+    published answer 625 kW.
+    """
+    p = scaleup.impeller_power(n_rps=300 / 60, diameter=1.0, power_number=5.0, density=1000.0, viscosity=1e-3)
+    assert p == pytest.approx(625_000.0, rel=1e-12)
+    assert scaleup.reynolds(300 / 60, 1.0, 1000.0, 1e-3) == pytest.approx(5.0e6)
+
+
+def test_berk_2009_example_7_1_constant_power_per_volume():
+    """Z. Berk, Food Process Engineering and Technology, Academic Press 2009, Ch. 7 "Mixing",
+    Example 7.1 (p. 180).
+
+    Laboratory fermentor: Rushton turbine d = 0.1 m at 600 rpm, rho 1000 kg/m3, mu 0.02 Pa s,
+    liquid 0.021 m3.  Published: Re = 5000, Po = 5, P = 50 W, P/V = 2381 W/m3.  Scaled to 1 m3
+    (geometric similarity, vessel 1.084 m, impeller 0.361 m) at constant P/V: N = 4.2 1/s = 256 rpm,
+    Re = 27400.
+    """
+    assert scaleup.reynolds(10.0, 0.1, 1000.0, 0.02) == pytest.approx(5000.0)
+    assert scaleup.impeller_power(10.0, 0.1, 5.0, 1000.0) == pytest.approx(50.0)
+    assert scaleup.power_per_volume(10.0, 0.1, 0.021, 5.0, 1000.0) == pytest.approx(2381.0, abs=0.5)
+    # the book rounds the lab volume to 0.021 m3 and the large impeller to 0.361 m
+    assert scaleup.geometric_scale(0.021, 1.0, 0.1) == pytest.approx(0.361, rel=0.005)
+    # book: P = 2381 W = 5 x 1000 x N^3 x 0.361^5 -> N = 4.2 1/s = 256 rpm
+    n2 = (2381.0 / (5.0 * 1000.0 * 0.361**5)) ** (1 / 3)
+    assert n2 * 60 == pytest.approx(256.0, abs=0.5)
+    assert scaleup.power_per_volume(n2, 0.361, 1.0, 5.0) == pytest.approx(2381.0, rel=1e-9)
+    # the closed-form similarity rule gives the same speed within the book's rounding
+    n_rule = scaleup.impeller_speed(10.0, 0.1, 0.361, criterion="power_per_volume")
+    assert n_rule * 60 == pytest.approx(256.0, rel=0.01)
+    assert scaleup.reynolds(4.2, 0.361, 1000.0, 0.02) == pytest.approx(27400.0, rel=0.002)
+
+
+def test_berk_example_lab_scale_is_transitional_and_warns():
+    """Berk's laboratory case has Re = 5000 < 1e4: pdkit warns that Np is not constant there."""
+    with pytest.warns(scaleup.TransitionalFlowWarning, match="below 1e"):
+        scaleup.impeller_power(10.0, 0.1, 5.0, 1000.0, viscosity=0.02)
+    assert not scaleup.is_turbulent(10.0, 0.1, 1000.0, 0.02)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaleup.impeller_power(4.2, 0.361, 5.0, 1000.0, viscosity=0.02)  # Re 27400: no warning
+
+
+def test_gate_constant_tip_speed_10l_to_10000l():
+    """GATE Biotechnology question (reproduced at foxoyo.com MCQ 18827): a batch bioreactor scaled
+    from 10 L to 10,000 L, large diameter 10 x the small one, 450 rpm in the small one; the speed at
+    equal tip speed is 45 rpm."""
+    d2 = scaleup.geometric_scale(10.0, 10_000.0, 1.0)
+    assert d2 == pytest.approx(10.0)
+    assert scaleup.impeller_speed(450.0, 1.0, d2, criterion="tip_speed") == pytest.approx(45.0)
+    assert scaleup.tip_speed(450 / 60, 0.1) == pytest.approx(scaleup.tip_speed(45 / 60, 1.0))
+
+
+# ----------------------------------------------------------------------------- hand calculations
+def test_tip_speed_and_reynolds_hand():
+    assert scaleup.tip_speed(2.0, 0.2) == pytest.approx(math.pi * 0.4)
+    assert scaleup.reynolds(2.0, 0.2, 1000.0, 1e-3) == pytest.approx(80_000.0)
+    arr = scaleup.tip_speed(np.array([1.0, 2.0]), 0.5)
+    assert isinstance(arr, np.ndarray)
+    np.testing.assert_allclose(arr, [math.pi * 0.5, math.pi])
+
+
+def test_impeller_speed_each_criterion_hand():
+    # D2 = 2 D1: P/V -> N1 * 2^(-2/3); tip -> N1/2; Re -> N1/4; mixing time -> N1
+    n1 = 120.0
+    assert scaleup.impeller_speed(n1, 0.1, 0.2) == pytest.approx(120.0 * 2 ** (-2 / 3))
+    assert scaleup.impeller_speed(n1, 0.1, 0.2, "tip_speed") == pytest.approx(60.0)
+    assert scaleup.impeller_speed(n1, 0.1, 0.2, "reynolds") == pytest.approx(30.0)
+    assert scaleup.impeller_speed(n1, 0.1, 0.2, "mixing_time") == pytest.approx(120.0)
+
+
+def test_constant_pv_rule_keeps_power_per_volume():
+    """Independent check: P/V computed from P = Np rho N^3 D^5 is equal at both scales."""
+    v1, v2, d1, n1 = 0.002, 2.0, 0.05, 3.0
+    d2 = scaleup.geometric_scale(v1, v2, d1)
+    n2 = scaleup.impeller_speed(n1, d1, d2, "power_per_volume")
+    assert scaleup.power_per_volume(n2, d2, v2, 1.5) == pytest.approx(scaleup.power_per_volume(n1, d1, v1, 1.5))
+    n2r = scaleup.impeller_speed(n1, d1, d2, "reynolds")
+    assert scaleup.reynolds(n2r, d2) == pytest.approx(scaleup.reynolds(n1, d1))
+
+
+def test_mixing_time_nienow_hand_and_equivalent_forms():
+    """Nienow (1997, Chem. Eng. Sci. 52:2557) theta95 = 5.9 T^(2/3) eps^(-1/3) (D/T)^(-1/3).
+
+    Hand case T = 1 m, H = T (V = pi/4 m3), D = 0.4 m, N = 2 1/s, Np = 5: P = 409.6 W,
+    eps = 0.52152 W/kg, theta = 5.9 x 1.24235 x 1.35721 = 9.948 s.  For H = T the correlation is
+    algebraically N theta = 5.9 (pi/4)^(1/3) Np^(-1/3) (D/T)^(-2), checked independently here.
+    """
+    v = math.pi / 4
+    theta = scaleup.mixing_time(2.0, 0.4, 1.0, v, 5.0)
+    assert theta == pytest.approx(9.948, abs=0.002)
+    alt = 5.9 * (math.pi / 4) ** (1 / 3) * 5.0 ** (-1 / 3) * 0.4 ** (-2) / 2.0
+    assert theta == pytest.approx(alt, rel=1e-12)
+
+
+def test_mixing_time_independent_of_impeller_type_at_equal_power():
+    """Nienow (1997): at equal eps and D/T the turbulent mixing time does not depend on impeller type."""
+    n_rushton = 2.0
+    n_hydrofoil = n_rushton * (5.0 / 0.3) ** (1 / 3)  # same power with Np 0.3
+    a = scaleup.mixing_time(n_rushton, 0.4, 1.0, 0.785, 5.0)
+    b = scaleup.mixing_time(n_hydrofoil, 0.4, 1.0, 0.785, 0.3)
+    assert a == pytest.approx(b)
+
+
+def test_mixing_time_constant_n_under_similarity():
+    """N theta is constant for geometrically similar tanks: same N gives the same mixing time."""
+    s = 10 ** (1 / 3)
+    a = scaleup.mixing_time(1.5, 0.1, 0.3, math.pi / 4 * 0.3**3, 1.5)
+    b = scaleup.mixing_time(1.5, 0.1 * s, 0.3 * s, math.pi / 4 * (0.3 * s) ** 3, 1.5)
+    assert a == pytest.approx(b)
+
+
+def test_kla_van_t_riet_hand():
+    """van 't Riet (1979) SI correlations by hand: P/V 1000 W/m3, u_s 0.01 m/s.
+
+    coalescing: 0.026 x 1000^0.4 x 0.01^0.5 = 0.026 x 15.8489 x 0.1 = 0.041207 1/s;
+    non-coalescing: 0.002 x 1000^0.7 x 0.01^0.2 = 0.002 x 125.893 x 0.398107 = 0.100237 1/s.
+    """
+    assert scaleup.kla_van_t_riet(1000.0, 0.01) == pytest.approx(0.041207, rel=1e-4)
+    assert scaleup.kla_van_t_riet(1000.0, 0.01, medium="non_coalescing") == pytest.approx(0.100237, rel=1e-4)
+    assert scaleup.kla_van_t_riet(1000.0, 0.01, coefficients=(0.01, 0.5, 0.5)) == pytest.approx(0.01 * 31.6227766 * 0.1)
+
+
+def test_superficial_gas_velocity_hand():
+    # 0.1 vvm in 2 m3 = 0.2 m3/min = 0.003333 m3/s over pi/4 x 1.2^2 = 1.130973 m2
+    assert scaleup.superficial_gas_velocity(0.1, 2.0, 1.2) == pytest.approx(0.2 / 60 / (math.pi / 4 * 1.44))
+
+
+# ----------------------------------------------------------------------------- table
+@pytest.fixture
+def table() -> pd.DataFrame:
+    return scaleup.scaleup_table(
+        [2, 50, 200, 2000], n1_rps=200 / 60, d1=0.05, tank_diameter1=0.13, power_number=1.5,
+        vvm=0.02, cell_line="HEK293", tip_speed_window=(None, 1.5),
+    )
+
+
+def test_scaleup_table_shape_and_invariants(table):
+    assert list(table["criterion"].unique()) == list(scaleup.CRITERIA)
+    assert len(table) == 16
+    by = {c: g.reset_index(drop=True) for c, g in table.groupby("criterion", sort=False)}
+    np.testing.assert_allclose(by["power_per_volume"]["p_per_v_w_m3"], by["power_per_volume"]["p_per_v_w_m3"][0])
+    np.testing.assert_allclose(by["tip_speed"]["tip_speed_m_s"], by["tip_speed"]["tip_speed_m_s"][0])
+    np.testing.assert_allclose(by["reynolds"]["reynolds"], by["reynolds"]["reynolds"][0])
+    np.testing.assert_allclose(by["mixing_time"]["mixing_time_s"], by["mixing_time"]["mixing_time_s"][0])
+    np.testing.assert_allclose(by["mixing_time"]["n_rps"], 200 / 60)
+    # 2 L -> 2000 L: lengths x 10
+    assert by["tip_speed"]["impeller_diameter_m"].iloc[-1] == pytest.approx(0.5)
+    assert by["tip_speed"]["n_rpm"].iloc[-1] == pytest.approx(20.0)
+    # reference row identical across criteria
+    first = table[table["volume_l"] == 2]
+    assert first["n_rps"].nunique() == 1
+    # constant vvm -> u_s grows with the length scale (x10 from 2 L to 2000 L)
+    us = by["tip_speed"]["u_s_m_s"]
+    assert us.iloc[-1] / us.iloc[0] == pytest.approx(10.0)
+    assert (table["kla_per_h"] > 0).all()
+
+
+def test_scaleup_table_flags(table):
+    # P/V at 2 L: 1.5 x 1000 x (10/3)^3 x 0.05^5 / 0.002 = 9.2593 W/m3 -> below the HEK293 60 W/m3
+    ref = table.iloc[0]
+    assert ref["p_per_v_w_m3"] == pytest.approx(1.5 * 1000 * (10 / 3) ** 3 * 0.05**5 / 0.002)
+    assert not ref["pv_ok"]
+    assert "below 60" in ref["flags"]
+    # constant Re at 2000 L: tiny speed, P/V far below the window
+    re_last = table[(table["criterion"] == "mixing_time")].iloc[-1]
+    # constant N at 2000 L: P/V x 100 (D^2 scaling) = 925.9 W/m3 > 450, tip speed 5.2 m/s > 1.5
+    assert re_last["p_per_v_w_m3"] == pytest.approx(ref["p_per_v_w_m3"] * 100)
+    assert "above 450" in re_last["flags"] and "tip speed" in re_last["flags"]
+    assert not re_last["tip_speed_ok"]
+    # Re of the 2 L reference: 1000 x 3.333 x 0.0025 / 1e-3 = 8333 -> transitional flag
+    assert not ref["turbulent"] and "Np not constant" in ref["flags"]
+
+
+def test_scaleup_table_no_window_no_gas():
+    t = scaleup.scaleup_table([2, 200], 3.0, 0.05, 0.13, 1.5, criteria="power_per_volume")
+    assert "kla_per_h" not in t.columns
+    assert t["pv_ok"].isna().all()
+    assert t.attrs["pv_window_w_m3"] is None
+
+
+def test_ecoli_window_and_override():
+    t = scaleup.scaleup_table([2, 200], 15.0, 0.06, 0.13, 5.0, cell_line="E. coli")
+    assert t.attrs["pv_window_w_m3"] == (2000.0, 5000.0)
+    t2 = scaleup.scaleup_table([2, 200], 15.0, 0.06, 0.13, 5.0, cell_line="E. coli", pv_window=(1, 1e6))
+    assert t2["pv_ok"].all()
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: scaleup.tip_speed(-1.0, 0.2), "'n_rps': expected a value > 0, got -1"),
+        (lambda: scaleup.tip_speed("fast", 0.2), "'n_rps': expected a number, got 'fast'"),
+        (lambda: scaleup.reynolds(1.0, float("nan")), "'diameter': expected a finite number"),
+        (lambda: scaleup.reynolds(1.0, 0.1, viscosity=0.0), "'viscosity': expected a value > 0"),
+        (lambda: scaleup.power_per_volume(1.0, 0.1, 0.0, 5.0), "'volume_m3'"),
+        (lambda: scaleup.impeller_speed(1.0, 0.1, 0.2, "pv"), "'criterion': expected one of power_per_volume"),
+        (lambda: scaleup.impeller_speed(True, 0.1, 0.2), "'n1': expected a number"),
+        (lambda: scaleup.mixing_time(1.0, 0.5, 0.4, 0.05, 5.0), "smaller than 'tank_diameter'"),
+        (lambda: scaleup.kla_van_t_riet(100.0, 0.01, medium="salty"), "'medium': expected one of"),
+        (lambda: scaleup.kla_van_t_riet(100.0, 0.01, coefficients=(1, 2)), "'coefficients': expected"),
+        (lambda: scaleup.geometric_scale(0.0, 2.0, 0.1), "'v1'"),
+        (lambda: scaleup.scaleup_table("2,50", 1.0, 0.05, 0.13, 1.5), "'volumes_l'"),
+        (lambda: scaleup.scaleup_table([2, -50], 1.0, 0.05, 0.13, 1.5), "'volumes_l': expected a value > 0, got -50"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.2, 0.13, 1.5), "'d1'"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, criteria=["speed"]), "unknown criterion 'speed'"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, cell_line="CHO"), "'cell_line'"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, pv_window=(500, 100)), "'pv_window': low"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, tip_speed_window=3), "'tip_speed_window'"),
+    ],
+)
+def test_bad_input_messages(call, match):
+    with pytest.raises(InputError, match=match):
+        call()
