@@ -38,7 +38,18 @@ class _PdkitKernelManager(AsyncKernelManager):
             for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
                 env[var] = str(self.blas_threads)
         kw["env"] = env
+        # the kernel process's own log lines (not cell output, which travels over
+        # the IPC channels) go to a file instead of the runner's terminal
+        self._kernel_log = open(os.path.join(self.ipc_dir, f"kernel-{os.getpid()}.log"), "ab")
+        kw.setdefault("stdout", self._kernel_log)
+        kw.setdefault("stderr", self._kernel_log)
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        log = getattr(self, "_kernel_log", None)
+        if log is not None and not restart:
+            log.close()
 
 
 @contextmanager

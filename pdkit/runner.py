@@ -18,6 +18,7 @@
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,9 @@ def run_report(
 
         from ._kernel import kernel_manager_class
 
+        # papermill's own parameter inspection does not understand 'float | None' or
+        # braces in help texts and warns; pdkit has already validated every value.
+        logging.getLogger("papermill").setLevel(logging.ERROR)
         with kernel_manager_class(blas_threads=blas_threads) as km_class:
             papermill.execute_notebook(
                 str(tpl), str(tmp_nb), parameters=values, kernel_name=kernel_name, cwd=str(outdir),

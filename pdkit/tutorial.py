@@ -64,7 +64,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["check", "solution", "exercise_ids", "load_registry", "validate_registry", "Exercise", "REGISTRY_PATH"]
+__all__ = ["check", "solution", "exercise_ids", "load_registry", "validate_registry", "Exercise", "REGISTRY_PATH", "REGISTRY_DIR"]
 
 #: The packaged answer registry.
 REGISTRY_PATH = Path(__file__).resolve().parent / "exercises.yaml"
@@ -179,15 +179,33 @@ def _load(path: str) -> dict[str, Exercise]:
     return out
 
 
+#: Per-lesson registries merged with the packaged one (one YAML file per lesson author).
+REGISTRY_DIR = Path(__file__).resolve().parent / "exercises"
+
+
 def load_registry(path: str | Path | None = None) -> dict[str, Exercise]:
-    """Read and validate an exercise registry (default: the packaged ``exercises.yaml``).
+    """Read and validate an exercise registry.
+
+    The default is the packaged ``exercises.yaml`` merged with every
+    ``exercises/*.yaml`` file beside it (one per lesson); an id defined twice is
+    an error naming both files.
 
     Examples
     --------
     >>> "facility.batches_per_year" in load_registry()
     True
     """
-    return _load(str(Path(path).resolve() if path is not None else REGISTRY_PATH))
+    if path is not None:
+        return _load(str(Path(path).resolve()))
+    merged: dict[str, Exercise] = dict(_load(str(REGISTRY_PATH)))
+    origin = {k: REGISTRY_PATH.name for k in merged}
+    for extra in sorted(REGISTRY_DIR.glob("*.yaml")) if REGISTRY_DIR.is_dir() else []:
+        for key, ex in _load(str(extra)).items():
+            if key in merged:
+                raise InputError(f"exercise id '{key}' is defined in both {origin[key]} and exercises/{extra.name}")
+            merged[key] = ex
+            origin[key] = f"exercises/{extra.name}"
+    return merged
 
 
 def exercise_ids(registry: str | Path | None = None) -> list[str]:

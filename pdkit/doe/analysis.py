@@ -1,0 +1,1023 @@
+"""Analysis of designed experiments: least-squares fit in coded units on statsmodels.
+
+:func:`fit` codes the factors, builds the model matrix with
+:func:`pdkit.doe.model.model_matrix`, fits ordinary least squares with
+statsmodels and returns a :class:`DoEFit` holding
+
+* ``coefficients`` (coded units) with standard errors, t, p and confidence intervals;
+* ``effects`` (two-level effects = 2 x coefficient) and ``half_normal`` / ``pareto`` tables;
+* ``anova``: per-term partial (Type III) sums of squares, as JMP's "Effect Tests" and
+  Design-Expert's "[Partial sum of squares]", plus the summary rows Model, Residual,
+  Curvature, Lack of fit, Pure error and Total;
+* ``r2``, ``r2_adj``, ``r2_pred`` (PRESS from the hat matrix), ``rmse``;
+* ``lack_of_fit`` (from replicated settings), ``curvature`` (centre points against the
+  factorial runs of a two-level design), ``lenth`` (Lenth 1989, for orthogonal two-level
+  designs; used for the error estimate of a saturated fit);
+* ``diagnostics`` (fitted, residual, studentized residuals, leverage, Cook's distance,
+  run order), :meth:`DoEFit.box_cox`, :meth:`DoEFit.reduce` and :meth:`DoEFit.predict`.
+
+Coding and range rules
+----------------------
+A :class:`~pdkit.doe.factors.Factor` is coded from its declared ``low``/``high``
+(-1/+1), so axial runs fall outside +/-1.  Settings more than 2 coded units from the
+centre (beyond the axial distance of any common central composite design; a rotatable
+CCD in 4 factors has alpha = 2) are rejected as probable unit or typing errors.  A factor
+given as a column name is coded from that column's minimum and maximum; numeric columns
+are continuous and text columns categorical (levels in sorted order).
+
+Aliased terms
+-------------
+Terms that the design cannot separate from earlier terms (main effects first, then
+interactions, then squares) are dropped with an :class:`AliasWarning` that names them and
+what they are aliased with; ``dropped_terms`` lists them.  Coefficient tables never
+contain NaN-filled rows for aliased terms.
+"""
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, stats
+
+from ..errors import InputError
+from .._tables import describe_rows, numeric_column, require_columns, source_name
+from .factors import Factor
+from .model import model_matrix, model_terms, term_columns, term_factors
+
+__all__ = [
+    "fit",
+    "DoEFit",
+    "lenth",
+    "Lenth",
+    "LackOfFit",
+    "Curvature",
+    "BoxCox",
+    "AliasWarning",
+    "MAX_CODED_DISTANCE",
+]
+
+#: Largest distance (coded units) a setting may lie from the centre of a declared Factor.
+MAX_CODED_DISTANCE = 2.0
+_TOL = 1e-9
+
+
+class AliasWarning(UserWarning):
+    """A model term cannot be estimated separately from other terms and was dropped."""
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Lenth:
+    """Lenth's (1989) pseudo standard error for the effects of an unreplicated two-level design.
+
+    Attributes
+    ----------
+    pse : float
+        Pseudo standard error: ``1.5 * median(|c_j| : |c_j| < 2.5 s0)`` with ``s0 = 1.5 median|c_j|``.
+    me, sme : float
+        Margin of error ``t(1-alpha/2; d) * pse`` and simultaneous margin of error
+        ``t(gamma; d) * pse`` with ``gamma = (1 + (1-alpha)**(1/m)) / 2``.
+    df : float
+        ``d = m / 3`` pseudo degrees of freedom (m effects).
+    s0 : float
+        Initial robust scale ``1.5 * median|c_j|``.
+    alpha : float
+    m : int
+    """
+
+    pse: float
+    me: float
+    sme: float
+    df: float
+    s0: float
+    alpha: float
+    m: int
+
+
+@dataclass(frozen=True)
+class LackOfFit:
+    """Lack-of-fit F test: residual minus pure error against pure error from replicated settings."""
+
+    sum_sq: float
+    df: int
+    mean_sq: float
+    F: float
+    p: float
+    pure_error_sum_sq: float
+    pure_error_df: int
+    pure_error_mean_sq: float
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """Curvature test of a two-level design with centre points (Montgomery, DAE, section 6.8).
+
+    ``sum_sq = nF nC (ybar_F - ybar_C)^2 / (nF + nC)`` tested as the partial F of a
+    centre-point indicator added to the model (as Design-Expert's "Curvature" row).
+    """
+
+    sum_sq: float
+    df: int
+    F: float
+    p: float
+    mean_factorial: float
+    mean_center: float
+    n_factorial: int
+    n_center: int
+
+
+@dataclass(frozen=True)
+class BoxCox:
+    """Box-Cox (1964) transformation suggestion from the model's residual sum of squares.
+
+    Attributes
+    ----------
+    lam : float
+        Maximum-likelihood lambda.
+    ci_low, ci_high : float
+        Likelihood-ratio confidence interval (``L(lam) >= L(max) - chi2(1-alpha, 1)/2``);
+        clipped to the search range if the profile does not fall far enough.
+    includes_one : bool
+        The interval contains 1 (no transformation needed).
+    suggestion : str
+        ``"none"``, ``"sqrt"``, ``"log"``, ``"inverse sqrt"``, ``"reciprocal"``, ``"square"``
+        or ``"power <lam>"``.
+    message : str
+    profile : DataFrame
+        ``lambda``, ``log_likelihood``, ``sse`` (residual SS of the scaled transform).
+    """
+
+    lam: float
+    ci_low: float
+    ci_high: float
+    includes_one: bool
+    suggestion: str
+    message: str
+    profile: pd.DataFrame = field(repr=False)
+
+
+# --------------------------------------------------------------------------- Lenth
+def lenth(effects: Sequence[float] | pd.Series, alpha: float = 0.05) -> Lenth:
+    """Lenth's pseudo standard error, margin of error and simultaneous margin of error.
+
+    Parameters
+    ----------
+    effects : sequence of float
+        The m contrasts / effects of an unreplicated two-level design (not the intercept).
+    alpha : float
+        Significance level for the margins.
+
+    Returns
+    -------
+    Lenth
+
+    Examples
+    --------
+    >>> r = lenth([-12, -1, 4, -1, 6, -1, -5])
+    >>> round(r.pse, 3), round(r.me, 2)
+    (6.0, 22.58)
+    """
+    c = np.abs(np.asarray(effects, dtype=float))
+    if c.ndim != 1 or c.size < 2 or not np.isfinite(c).all():
+        raise InputError(f"lenth: expected at least 2 finite effects, got {list(np.atleast_1d(effects))}")
+    if not 0 < alpha < 1:
+        raise InputError(f"lenth: alpha must be in (0, 1), got {alpha}")
+    m = c.size
+    s0 = 1.5 * float(np.median(c))
+    small = c[c < 2.5 * s0]
+    pse = 1.5 * float(np.median(small)) if small.size else s0
+    d = m / 3.0
+    me = float(stats.t.ppf(1 - alpha / 2, d)) * pse
+    gamma = (1 + (1 - alpha) ** (1.0 / m)) / 2
+    sme = float(stats.t.ppf(gamma, d)) * pse
+    return Lenth(pse=pse, me=me, sme=sme, df=d, s0=s0, alpha=alpha, m=m)
+
+
+# --------------------------------------------------------------------------- helpers
+def _rss(X: np.ndarray, y: np.ndarray) -> float:
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    r = y - X @ beta
+    return float(r @ r)
+
+
+def _fdist_p(F: float, df1: float, df2: float) -> float:
+    return float(stats.f.sf(F, df1, df2))
+
+
+def _is_numeric_like(s: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(s):
+        return False
+    if pd.api.types.is_numeric_dtype(s):
+        return True
+    conv = pd.to_numeric(s, errors="coerce")
+    return bool(conv.notna().any())
+
+
+def _rows(mask: np.ndarray) -> str:
+    return describe_rows([int(i) + 1 for i in np.flatnonzero(mask)])
+
+
+def _resolve_factors(
+    data: pd.DataFrame, response: str, factors: Sequence[Factor | str] | None, exclude: Sequence[str], src: str
+) -> list[Factor]:
+    if factors is None:
+        factors = [c for c in data.columns if c != response and c not in exclude]
+        if not factors:
+            raise InputError(f"{src}: no factor columns besides the response '{response}'")
+    elif isinstance(factors, (str, Factor)):
+        factors = [factors]
+    out: list[Factor] = []
+    for f in factors:
+        if isinstance(f, Factor):
+            out.append(f)
+            continue
+        if not isinstance(f, str):
+            raise InputError(f"factors: expected Factor objects or column names, got {f!r}")
+        require_columns(data, [f], src)
+        if f == response:
+            raise InputError(f"factors: '{f}' is the response column; it cannot also be a factor")
+        col = data[f]
+        if _is_numeric_like(col):
+            v = numeric_column(data, f, src)
+            lo, hi = float(v.min()), float(v.max())
+            if not lo < hi:
+                raise InputError(f"{src}, column '{f}': the factor is held constant at {lo:g} in every run; "
+                                 "it has no effect to estimate (remove it from the factors)")
+            out.append(Factor(f, lo, hi))
+        else:
+            if col.isna().any():
+                raise InputError(f"{src}, column '{f}', {_rows(col.isna().to_numpy())}: level is missing")
+            levels = sorted({str(x) for x in col})
+            if len(levels) < 2:
+                raise InputError(f"{src}, column '{f}': the factor is held constant at '{levels[0]}' in every run; "
+                                 "it has no effect to estimate (remove it from the factors)")
+            out.append(Factor(f, levels=levels))
+    names = [f.name for f in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"factors: repeated factor name(s) {dupes}")
+    if response in names:
+        raise InputError(f"factors: '{response}' is the response column; it cannot also be a factor")
+    return out
+
+
+def _code_settings(
+    table: pd.DataFrame, factors: Sequence[Factor], src: str, *, check_range: bool, check_constant: bool
+) -> pd.DataFrame:
+    """Coded settings (continuous -> coded numbers, categorical -> level labels)."""
+    require_columns(table, [f.name for f in factors], src)
+    coded = {}
+    for f in factors:
+        if f.is_continuous:
+            v = numeric_column(table, f.name, src)
+            c = np.asarray(f.to_coded(v.to_numpy()), dtype=float)
+            if check_constant and len(v) > 1 and np.ptp(v.to_numpy()) == 0:
+                raise InputError(f"{src}, column '{f.name}': the factor is held constant at {v.iloc[0]:g} in every "
+                                 "run; it has no effect to estimate (remove it from the factors)")
+            if check_range:
+                bad = np.abs(c) > MAX_CODED_DISTANCE + _TOL
+                if bad.any():
+                    vals = ", ".join(f"{x:g}" for x in v.to_numpy()[bad][:3])
+                    raise InputError(
+                        f"{src}, column '{f.name}', {_rows(bad)}: value(s) {vals} lie more than "
+                        f"{MAX_CODED_DISTANCE:g} coded units outside the declared range "
+                        f"[{f.low:g}, {f.high:g}] {f.units}".rstrip()
+                        + " (axial points up to 2 coded units are allowed); check the units or the Factor range"
+                    )
+            coded[f.name] = c
+        else:
+            raw = table[f.name]
+            lab = raw.to_numpy(dtype=object)
+            levels = list(f.levels)
+            ok = np.array([x in levels for x in lab])
+            if not ok.all() and all(isinstance(x, str) for x in levels):
+                lab = np.array([str(x) for x in lab], dtype=object)
+                ok = np.array([x in levels for x in lab])
+            if not ok.all():
+                bad = sorted({str(x) for x in lab[~ok]})
+                raise InputError(f"{src}, column '{f.name}', {_rows(~ok)}: level(s) {bad} not among the declared "
+                                 f"levels {levels}")
+            if check_constant and len(set(lab)) < 2:
+                raise InputError(f"{src}, column '{f.name}': the factor is held constant at '{lab[0]}' in every run; "
+                                 "it has no effect to estimate (remove it from the factors)")
+            coded[f.name] = lab
+    return pd.DataFrame(coded, index=table.index)
+
+
+def _independent(X: np.ndarray) -> list[int]:
+    keep: list[int] = []
+    for j in range(X.shape[1]):
+        cand = keep + [j]
+        if np.linalg.matrix_rank(X[:, cand]) == len(cand):
+            keep.append(j)
+    return keep
+
+
+def _alias_text(X: pd.DataFrame, col: str, kept: list[str]) -> str:
+    beta, *_ = np.linalg.lstsq(X[kept].to_numpy(), X[col].to_numpy(), rcond=None)
+    parts = [f"{'+' if b > 0 else '-'}{'' if abs(abs(b) - 1) < 1e-8 else f'{abs(b):.3g} '}{name}"
+             for b, name in zip(beta, kept) if abs(b) > 1e-8]
+    return " ".join(parts).lstrip("+") if parts else "0"
+
+
+def _orthogonal_two_level(X: np.ndarray) -> bool:
+    n = X.shape[0]
+    if X.shape[1] < 2:
+        return False
+    if not np.all(np.isclose(np.abs(X), 1.0)):
+        return False
+    return bool(np.allclose(X.T @ X, n * np.eye(X.shape[1])))
+
+
+# --------------------------------------------------------------------------- DoEFit
+@dataclass(frozen=True, repr=False)
+class DoEFit:
+    """Result of :func:`fit`: a least-squares model in coded units with its diagnostics.
+
+    Attributes
+    ----------
+    response : str
+    factors : list of Factor
+        The factors with their coding (declared or from the data's min/max).
+    terms : list of str
+        Model terms kept (``Intercept``, ``A``, ``A:B``, ``A^2``), after dropping aliased terms.
+    dropped_terms : tuple of str
+        Terms dropped because they are aliased with earlier terms.
+    coefficients : DataFrame
+        Index: model-matrix column (= term for continuous and two-level factors);
+        columns ``estimate``, ``std_error``, ``t``, ``p``, ``ci_low``, ``ci_high`` (coded units).
+    effects : DataFrame
+        ``effect`` (= 2 x coefficient), ``std_error``, ``sum_sq`` for every non-intercept,
+        non-square column.
+    anova : DataFrame
+        Index ``source``: ``Model``, each term (partial SS), ``Residual``, optionally
+        ``Curvature``, ``Lack of fit``, ``Pure error``, and ``Total`` (corrected); columns
+        ``sum_sq``, ``df``, ``mean_sq``, ``F``, ``p``.
+    r2 : float
+    r2_adj : float or None
+        None for a saturated model.
+    r2_pred : float or None
+        ``1 - PRESS/SS_total``; None when a run has leverage 1 (PRESS undefined).
+    rmse : float or None
+        Root mean square error; None for a saturated fit.
+    lack_of_fit : LackOfFit or None
+        None when there are no replicated settings or no lack-of-fit degrees of
+        freedom; ``lack_of_fit_reason`` then says why.
+    curvature : Curvature or None
+    lenth : Lenth or None
+        For orthogonal two-level designs (every model column +/-1 and mutually orthogonal).
+    error_basis : str
+        ``"residual"`` or ``"lenth"`` (saturated two-level fit: standard errors from
+        Lenth's PSE with m/3 degrees of freedom).
+    results : statsmodels RegressionResults
+        The underlying statsmodels fit (exog = coded model matrix).
+    X : DataFrame
+        Coded model matrix.
+    notes : tuple of str
+    """
+
+    response: str
+    factors: list
+    terms: list
+    dropped_terms: tuple
+    coefficients: pd.DataFrame
+    effects: pd.DataFrame
+    anova: pd.DataFrame
+    r2: float
+    r2_adj: float | None
+    r2_pred: float | None
+    rmse: float | None
+    lack_of_fit: LackOfFit | None
+    lack_of_fit_reason: str | None
+    curvature: Curvature | None
+    lenth: Lenth | None
+    error_basis: str
+    results: Any = field(repr=False)
+    X: pd.DataFrame = field(repr=False)
+    y: pd.Series = field(repr=False)
+    data: pd.DataFrame = field(repr=False)
+    coded: pd.DataFrame = field(repr=False)
+    run_order: np.ndarray = field(repr=False)
+    run_order_column: str | None = None
+    alpha: float = 0.05
+    notes: tuple = ()
+
+    # ---------------------------------------------------------------- basic
+    @property
+    def n(self) -> int:
+        """Number of runs."""
+        return int(len(self.y))
+
+    @property
+    def df_resid(self) -> int:
+        return int(self.n - self.X.shape[1])
+
+    @property
+    def params(self) -> pd.Series:
+        """Coefficient estimates (coded units) indexed by model-matrix column."""
+        return self.coefficients["estimate"]
+
+    @property
+    def factor_names(self) -> list[str]:
+        return [f.name for f in self.factors]
+
+    def factor(self, name: str) -> Factor:
+        for f in self.factors:
+            if f.name == name:
+                return f
+        raise InputError(f"'{name}' is not a factor of this fit (factors: {', '.join(self.factor_names)})")
+
+    # ---------------------------------------------------------------- diagnostics
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        """Residual diagnostics, one row per run, in the data's row order.
+
+        Columns ``run_order``, ``actual``, ``fitted``, ``residual``, ``leverage`` and, when
+        residual degrees of freedom exist, ``studentized`` (internally studentized),
+        ``studentized_external`` (needs 2+ residual df) and ``cooks_distance``.  Runs with
+        leverage 1 are fitted exactly and have no studentized residual (NaN there).
+        """
+        X = self.X.to_numpy()
+        y = self.y.to_numpy()
+        fitted = X @ self.params.to_numpy()
+        resid = y - fitted
+        XtX_inv = np.linalg.pinv(X.T @ X)
+        h = np.einsum("ij,jk,ik->i", X, XtX_inv, X)
+        out = pd.DataFrame(
+            {"run_order": self.run_order, "actual": y, "fitted": fitted, "residual": resid, "leverage": h},
+            index=self.y.index,
+        )
+        dfr = self.df_resid
+        if dfr >= 1:
+            s2 = float(resid @ resid) / dfr
+            p = X.shape[1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                one_minus_h = np.where(h < 1 - 1e-10, 1 - h, np.nan)
+                r = resid / np.sqrt(s2 * one_minus_h)
+                out["studentized"] = r
+                if dfr >= 2:
+                    out["studentized_external"] = r * np.sqrt((dfr - 1) / np.maximum(dfr - r**2, 1e-300))
+                out["cooks_distance"] = r**2 * h / (p * one_minus_h)
+        return out
+
+    @property
+    def half_normal(self) -> pd.DataFrame:
+        """Effects sorted by absolute size with half-normal plotting positions.
+
+        Columns ``term``, ``effect``, ``abs_effect``, ``rank``, ``quantile``
+        (``Phi^-1(0.5 + 0.5 (i - 0.5)/m)``) and, when Lenth's method applies,
+        ``active`` (``|effect| > ME``).
+        """
+        eff = self.effects["effect"]
+        df = pd.DataFrame({"term": eff.index, "effect": eff.to_numpy(), "abs_effect": np.abs(eff.to_numpy())})
+        df = df.sort_values("abs_effect", kind="mergesort").reset_index(drop=True)
+        m = len(df)
+        df["rank"] = np.arange(1, m + 1)
+        df["quantile"] = stats.norm.ppf(0.5 + 0.5 * (df["rank"] - 0.5) / m)
+        if self.lenth is not None:
+            df["active"] = df["abs_effect"] > self.lenth.me
+        return df
+
+    @property
+    def pareto(self) -> pd.DataFrame:
+        """Terms sorted by ``|t|`` (largest first): ``term``, ``effect``, ``t``, ``abs_t``, ``p``."""
+        co = self.coefficients.drop(index="Intercept", errors="ignore")
+        df = pd.DataFrame({
+            "term": co.index,
+            "effect": 2 * co["estimate"].to_numpy(),
+            "t": co["t"].to_numpy(),
+            "abs_t": np.abs(co["t"].to_numpy()),
+            "p": co["p"].to_numpy(),
+        })
+        return df.sort_values("abs_t", ascending=False, kind="mergesort").reset_index(drop=True)
+
+    # ---------------------------------------------------------------- Box-Cox
+    def box_cox(self, alpha: float = 0.05, bounds: tuple[float, float] = (-3.0, 3.0)) -> BoxCox:
+        """Box-Cox transformation suggestion (Box & Cox 1964; Montgomery, DAE, section 15.1.1).
+
+        For each lambda the response is transformed with the geometric-mean scaled
+        power ``y(lam) = (y**lam - 1) / (lam * gm**(lam - 1))`` (``gm * log y`` at 0), the
+        same model is refitted and ``L(lam) = -n/2 log(SSE(lam)/n)``.  The confidence
+        interval is ``{lam : L(lam) >= L(lam_hat) - chi2(1 - alpha; 1)/2}``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> x = np.repeat([-1.0, 0.0, 1.0], 4)
+        >>> y = np.exp(2 + x + 0.05 * np.tile([-1, 1, -0.5, 0.5], 3))
+        >>> bc = fit(pd.DataFrame({"x": x, "y": y}), "y").box_cox()
+        >>> bc.suggestion, bc.includes_one
+        ('log', False)
+        """
+        y = self.y.to_numpy()
+        if (y <= 0).any():
+            bad = y <= 0
+            raise InputError(f"{source_name(self.data)}, column '{self.response}', {_rows(bad)}: Box-Cox needs "
+                             f"positive responses, got {', '.join(f'{v:g}' for v in y[bad][:3])}")
+        if self.df_resid < 1:
+            raise InputError("box_cox: the model leaves no residual degrees of freedom; reduce the model first")
+        if not 0 < alpha < 1:
+            raise InputError(f"box_cox: alpha must be in (0, 1), got {alpha}")
+        X = self.X.to_numpy()
+        n = len(y)
+        ly = np.log(y)
+        gm = float(np.exp(ly.mean()))
+
+        def sse(lam: float) -> float:
+            if abs(lam) < 1e-10:
+                z = gm * ly
+            else:
+                z = (y**lam - 1) / (lam * gm ** (lam - 1))
+            return _rss(X, z)
+
+        def loglik(lam: float) -> float:
+            return -0.5 * n * np.log(sse(lam) / n)
+
+        lo_b, hi_b = bounds
+        grid = np.linspace(lo_b, hi_b, 121)
+        ll = np.array([loglik(g) for g in grid])
+        i = int(np.argmax(ll))
+        a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+        res = optimize.minimize_scalar(lambda t: -loglik(t), bounds=(a, b), method="bounded",
+                                       options={"xatol": 1e-8})
+        lam = float(res.x)
+        lmax = loglik(lam)
+        cut = lmax - 0.5 * float(stats.chi2.ppf(1 - alpha, 1))
+        g = lambda t: loglik(t) - cut  # noqa: E731
+        ci_low = float(optimize.brentq(g, lo_b, lam)) if g(lo_b) < 0 else lo_b
+        ci_high = float(optimize.brentq(g, lam, hi_b)) if g(hi_b) < 0 else hi_b
+        includes_one = ci_low <= 1 <= ci_high
+        named = [(0.5, "sqrt"), (0.0, "log"), (-0.5, "inverse sqrt"), (-1.0, "reciprocal"), (2.0, "square")]
+        if includes_one:
+            suggestion = "none"
+            msg = (f"lambda = {lam:.3g}, {100 * (1 - alpha):g}% CI [{ci_low:.3g}, {ci_high:.3g}] includes 1: "
+                   "no transformation needed")
+        else:
+            inside = [(abs(v - lam), name, v) for v, name in named if ci_low <= v <= ci_high]
+            if inside:
+                _, suggestion, v = min(inside)
+                msg = (f"lambda = {lam:.3g}, {100 * (1 - alpha):g}% CI [{ci_low:.3g}, {ci_high:.3g}] excludes 1; "
+                       f"suggest the {suggestion} transformation (lambda = {v:g})")
+            else:
+                suggestion = f"power {lam:.2f}"
+                msg = (f"lambda = {lam:.3g}, {100 * (1 - alpha):g}% CI [{ci_low:.3g}, {ci_high:.3g}] excludes 1 "
+                       "and every simple power; suggest y**lambda")
+        profile = pd.DataFrame({"lambda": grid, "log_likelihood": ll,
+                                "sse": [sse(t) for t in grid]})
+        return BoxCox(lam=lam, ci_low=ci_low, ci_high=ci_high, includes_one=bool(includes_one),
+                      suggestion=suggestion, message=msg, profile=profile)
+
+    # ---------------------------------------------------------------- predict
+    def _design_rows(self, new: pd.DataFrame | Mapping[str, Any], what: str = "new settings") -> pd.DataFrame:
+        if isinstance(new, Mapping):
+            try:
+                new = pd.DataFrame({k: np.atleast_1d(v) for k, v in new.items()})
+            except ValueError as exc:
+                raise InputError(f"{what}: settings of unequal length: {exc}") from None
+        if not isinstance(new, pd.DataFrame):
+            raise InputError(f"{what}: expected a DataFrame or a dict of factor settings, got {type(new).__name__}")
+        coded = _code_settings(new, self.factors, what, check_range=False, check_constant=False)
+        all_terms = list(self.terms)
+        X = model_matrix(coded, all_terms, self.factors)
+        return X[list(self.X.columns)]
+
+    def predict_mean(self, new: pd.DataFrame | Mapping[str, Any]) -> np.ndarray:
+        """Point predictions (no intervals) for settings in actual units, as a numpy array."""
+        X = self._design_rows(new)
+        return X.to_numpy() @ self.params.to_numpy()
+
+    def _fast_matrix(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
+        """Model matrix from already-valid actual settings (arrays or scalars), no validation.
+
+        Used by the optimiser and the design-space grid, which generate the settings
+        themselves inside the factor box.
+        """
+        base: dict[str, np.ndarray] = {}
+        for f in self.factors:
+            v = settings[f.name]
+            if f.is_continuous:
+                base[f.name] = np.broadcast_to((np.asarray(v, dtype=float) - f.center) / f.half_range, (n,))
+            else:
+                lab = np.broadcast_to(np.asarray(v, dtype=object), (n,))
+                if len(f.levels) == 2:
+                    base[f.name] = np.where(lab == f.levels[1], 1.0, -1.0)
+                else:
+                    for lev in f.levels[:-1]:
+                        base[f"{f.name}[{lev}]"] = np.where(lab == lev, 1.0, np.where(lab == f.levels[-1], -1.0, 0.0))
+        cols = []
+        for c in self.X.columns:
+            if c == "Intercept":
+                cols.append(np.ones(n))
+            elif c.endswith("^2"):
+                cols.append(base[c[:-2]] ** 2)
+            else:
+                cols.append(np.prod([base[q] for q in c.split(":")], axis=0))
+        return np.column_stack(cols)
+
+    def predict(self, new: pd.DataFrame | Mapping[str, Any], interval: str | None = None,
+                alpha: float = 0.05) -> pd.DataFrame:
+        """Predict the response at settings given in the data's own (actual) units.
+
+        Parameters
+        ----------
+        new : DataFrame or dict
+            One column per factor (actual units; categorical factors as levels).
+        interval : {None, "confidence", "prediction"}
+            Add ``lower``/``upper`` for the mean (confidence) or a new observation (prediction).
+        alpha : float
+            1 - confidence level of the interval.
+
+        Returns
+        -------
+        DataFrame
+            ``prediction`` (then ``lower``, ``upper``), index of ``new``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"x": [0, 0, 10, 10], "y": [1.0, 1.2, 3.0, 3.2]})
+        >>> f = fit(d, "y")
+        >>> round(float(f.predict({"x": [5]})["prediction"].iloc[0]), 3)
+        2.1
+        """
+        if interval not in (None, "confidence", "prediction"):
+            raise InputError(f"predict: interval must be None, 'confidence' or 'prediction', got {interval!r}")
+        if not 0 < alpha < 1:
+            raise InputError(f"predict: alpha must be in (0, 1), got {alpha}")
+        X = self._design_rows(new)
+        if interval is None:
+            return pd.DataFrame({"prediction": X.to_numpy() @ self.params.to_numpy()}, index=X.index)
+        if self.df_resid < 1:
+            raise InputError("predict: the model leaves no residual degrees of freedom, so no interval can be "
+                             "computed; reduce the model (fit.reduce()) first")
+        sf = self.results.get_prediction(X.to_numpy()).summary_frame(alpha=alpha)
+        if interval == "confidence":
+            lo, hi = sf["mean_ci_lower"], sf["mean_ci_upper"]
+        else:
+            lo, hi = sf["obs_ci_lower"], sf["obs_ci_upper"]
+        return pd.DataFrame({"prediction": sf["mean"].to_numpy(), "lower": lo.to_numpy(), "upper": hi.to_numpy()},
+                            index=X.index)
+
+    # ---------------------------------------------------------------- reduce
+    def reduce(self, alpha: float = 0.05, hierarchy: bool = True) -> "DoEFit":
+        """Backward elimination of terms with p > ``alpha``.
+
+        Each step removes the removable term with the largest p-value (partial F test) and
+        refits.  With ``hierarchy=True`` a term stays while any higher-order term containing
+        it stays (``A`` stays with ``A:B`` or ``A^2``).  For a saturated two-level fit the
+        p-values come from Lenth's PSE and every removable inactive term is dropped in one
+        step (then the refit has residual degrees of freedom and elimination continues).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"A": [-1, 1, -1, 1] * 2, "B": [-1, -1, 1, 1] * 2,
+        ...                   "y": [10, 20, 10.1, 19.8, 9.9, 20.2, 10.0, 20.1]})
+        >>> fit(d, "y", "interactions").reduce().terms
+        ['Intercept', 'A']
+        """
+        if not 0 < alpha < 1:
+            raise InputError(f"reduce: alpha must be in (0, 1), got {alpha}")
+        current = self
+        while True:
+            terms = [t for t in current.terms if t != "Intercept"]
+            if not terms:
+                return current
+            pvals = current._term_pvalues()
+
+            def removable(t: str) -> bool:
+                if not hierarchy:
+                    return True
+                ct = Counter(term_factors(t))
+                return not any(u != t and not (ct - Counter(term_factors(u))) for u in terms)
+
+            cands = [(pvals[t], t) for t in terms if removable(t) and pvals[t] > alpha]
+            if not cands:
+                return current
+            if current.error_basis == "lenth":
+                drop = {t for _, t in cands}
+                # hierarchy may now free more terms; iterate until stable
+                while True:
+                    left = [t for t in terms if t not in drop]
+                    more = {t for t in left if pvals[t] > alpha and (not hierarchy or not any(
+                        u != t and not (Counter(term_factors(t)) - Counter(term_factors(u))) for u in left))}
+                    if not more:
+                        break
+                    drop |= more
+            else:
+                drop = {max(cands)[1]}
+            keep = [t for t in terms if t not in drop]
+            current = _fit_core(current.data, current.response, keep, current.factors,
+                                current.run_order_column, current.alpha)
+
+    def _term_pvalues(self) -> dict[str, float]:
+        out = {}
+        for t in self.terms:
+            if t == "Intercept":
+                continue
+            if self.error_basis == "lenth":
+                cols = term_columns([t], self.factors)[t]
+                out[t] = float(self.coefficients.loc[cols, "p"].min())
+            else:
+                out[t] = float(self.anova.loc[t, "p"])
+        return out
+
+    # ---------------------------------------------------------------- text
+    def summary(self) -> str:
+        """A readable multi-line summary (also the ``repr``)."""
+        lines = [f"DoE fit of '{self.response}' on {', '.join(self.factor_names)} ({self.n} runs)",
+                 f"model: {' + '.join(self.terms)}"]
+        if self.dropped_terms:
+            lines.append(f"dropped (aliased): {', '.join(self.dropped_terms)}")
+        r2p = "n/a" if self.r2_pred is None else f"{self.r2_pred:.4f}"
+        r2a = "n/a" if self.r2_adj is None else f"{self.r2_adj:.4f}"
+        rmse = "n/a" if self.rmse is None else f"{self.rmse:.4g}"
+        lines.append(f"R2 = {self.r2:.4f}   R2 adj = {r2a}   R2 pred = {r2p}   RMSE = {rmse}   "
+                     f"residual df = {self.df_resid}")
+        if self.error_basis == "lenth":
+            L = self.lenth
+            lines.append(f"saturated two-level fit: errors from Lenth's PSE = {L.pse:.4g} (df = {L.df:.3g}), "
+                         f"ME = {L.me:.4g}, SME = {L.sme:.4g}")
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            lines += ["", "Coefficients (coded units):", self.coefficients.round(4).to_string(), "",
+                      "ANOVA (partial sums of squares):", self.anova.round(4).to_string()]
+        if self.lack_of_fit is not None:
+            lf = self.lack_of_fit
+            lines.append(f"\nlack of fit: F({lf.df}, {lf.pure_error_df}) = {lf.F:.3f}, p = {lf.p:.4f}")
+        elif self.lack_of_fit_reason:
+            lines.append(f"\nlack of fit: not tested ({self.lack_of_fit_reason})")
+        if self.curvature is not None:
+            c = self.curvature
+            lines.append(f"curvature: centre mean {c.mean_center:.4g} vs factorial mean {c.mean_factorial:.4g}, "
+                         f"F = {c.F:.3f}, p = {c.p:.4f}")
+        for note in self.notes:
+            lines.append(f"note: {note}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+# --------------------------------------------------------------------------- fit
+def fit(
+    data: pd.DataFrame,
+    response: str,
+    model: str | Sequence[str] = "linear",
+    factors: Sequence[Factor | str] | None = None,
+    *,
+    run_order: str | None = None,
+    alpha: float = 0.05,
+) -> DoEFit:
+    """Fit a DoE model by least squares in coded units (statsmodels OLS).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per run: factor columns in actual units and the response column.
+        Never modified.
+    response : str
+        Response column (numbers; text such as ``'<LOQ'`` is an error).
+    model : {"linear", "interactions", "quadratic"}, formula or list of terms
+        See :func:`pdkit.doe.model.model_terms` (e.g. ``"y ~ A + B + A:B + A^2"``).
+    factors : list of Factor or column names, optional
+        ``Factor`` objects are coded from their declared low/high (axial runs up to 2
+        coded units out are allowed); column names are coded from the column's min and
+        max.  Default: every column except the response (and ``run_order``).
+    run_order : str, optional
+        Column holding the run order (used by the residual diagnostics); default the
+        row order.
+    alpha : float
+        Level for the coefficient confidence intervals (``1 - alpha``).
+
+    Returns
+    -------
+    DoEFit
+
+    Examples
+    --------
+    Montgomery (2013, DAE 8th ed., section 6.2), 2^2 chemical process, 3 replicates:
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"A": [-1, 1, -1, 1] * 3, "B": [-1, -1, 1, 1] * 3,
+    ...                   "y": [28, 36, 18, 31, 25, 32, 19, 30, 27, 32, 23, 29]})
+    >>> f = fit(d, "y", "interactions")
+    >>> f.effects["effect"].round(2).to_dict()
+    {'A': 8.33, 'B': -5.0, 'A:B': 1.67}
+    >>> round(float(f.anova.loc["Residual", "sum_sq"]), 2)
+    31.33
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    if not isinstance(response, str):
+        raise InputError(f"response: expected a column name, got {response!r}")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be in (0, 1), got {alpha}")
+    src = source_name(data)
+    require_columns(data, [response], src)
+    if run_order is not None:
+        require_columns(data, [run_order], src)
+    exclude = [run_order] if run_order else []
+    facs = _resolve_factors(data, response, factors, exclude, src)
+    terms = model_terms(model, facs)
+    return _fit_core(data, response, terms, facs, run_order, alpha)
+
+
+def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: list[Factor],
+              run_order: str | None, alpha: float) -> DoEFit:
+    src = source_name(data)
+    data = data.copy()
+    y = numeric_column(data, response, src)
+    coded = _code_settings(data, facs, src, check_range=True, check_constant=True)
+    terms = model_terms(list(terms), facs)
+    X = model_matrix(coded, terms, facs)
+    n, p = X.shape
+    if p > n:
+        raise InputError(f"model has {p} coefficients ({', '.join(X.columns)}) but the data have only {n} runs; "
+                         "use a smaller model (e.g. 'linear') or add runs")
+    # ---- aliasing
+    Xv = X.to_numpy()
+    keep_idx = _independent(Xv)
+    mapping = term_columns(terms, facs)
+    dropped: list[str] = []
+    if len(keep_idx) < p:
+        kept_cols = [X.columns[i] for i in keep_idx]
+        bad_terms = [t for t in terms if any(c not in kept_cols for c in mapping[t])]
+        if "Intercept" in bad_terms:
+            raise InputError("the intercept cannot be estimated from these data")
+        msgs = []
+        for t in bad_terms:
+            col = next(c for c in mapping[t] if c not in kept_cols)
+            msgs.append(f"'{t}' = {_alias_text(X, col, kept_cols)}")
+        dropped = bad_terms
+        terms = [t for t in terms if t not in bad_terms]
+        warnings.warn(
+            "aliased model term(s) dropped (the design cannot separate them from earlier terms): "
+            + "; ".join(msgs), AliasWarning, stacklevel=3)
+        X = model_matrix(coded, terms, facs)
+        Xv = X.to_numpy()
+        p = X.shape[1]
+        if np.linalg.matrix_rank(Xv) < p:  # pragma: no cover - defensive
+            raise InputError("model terms are aliased in a way that cannot be resolved; specify the model terms")
+    dfr = n - p
+    yv = y.to_numpy()
+    notes: list[str] = []
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")
+        res = sm.OLS(yv, Xv).fit()
+    beta = np.asarray(res.params, dtype=float)
+    resid = yv - Xv @ beta
+    rss = float(resid @ resid)
+    sst = float(((yv - yv.mean()) ** 2).sum())
+    cols = list(X.columns)
+    two_level = _orthogonal_two_level(Xv)
+    lenth_res = lenth(2 * beta[1:], alpha=alpha) if two_level and p > 2 else None
+    if dfr == 0:
+        if lenth_res is None:
+            raise InputError(
+                f"the model uses all {n} runs (no residual degrees of freedom) and the design is not an orthogonal "
+                "two-level design, so there is no error estimate (Lenth's method needs one); remove terms or add runs")
+        error_basis = "lenth"
+        se = np.full(p, lenth_res.pse / 2)
+        tval = beta / se
+        pval = 2 * stats.t.sf(np.abs(tval), lenth_res.df)
+        q = stats.t.ppf(1 - alpha / 2, lenth_res.df)
+        mse = None
+        notes.append("saturated model: standard errors, t and p use Lenth's pseudo standard error "
+                     f"(PSE = {lenth_res.pse:.4g}, {lenth_res.df:.3g} df)")
+    else:
+        error_basis = "residual"
+        mse = rss / dfr
+        se = np.asarray(res.bse, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):  # exact fit: se = 0 -> |t| = inf, p = 0
+            tval = np.where(se > 0, beta / np.where(se > 0, se, 1.0), np.inf * np.sign(beta))
+        pval = 2 * stats.t.sf(np.abs(tval), dfr)
+        q = stats.t.ppf(1 - alpha / 2, dfr)
+    coefs = pd.DataFrame({"estimate": beta, "std_error": se, "t": tval, "p": pval,
+                          "ci_low": beta - q * se, "ci_high": beta + q * se}, index=pd.Index(cols, name="term"))
+    # ---- effects
+    eff_cols = [c for c in cols if c != "Intercept" and not c.endswith("^2")]
+    effects = pd.DataFrame({
+        "effect": 2 * coefs.loc[eff_cols, "estimate"],
+        "std_error": 2 * coefs.loc[eff_cols, "std_error"],
+        "sum_sq": [n * coefs.loc[c, "estimate"] ** 2 if two_level else np.nan for c in eff_cols],
+    }, index=pd.Index(eff_cols, name="term"))
+    if not two_level:
+        effects = effects.drop(columns="sum_sq")
+    # ---- ANOVA (partial SS)
+    rows = []
+    mse_for_f = mse
+    for t in terms:
+        if t == "Intercept":
+            continue
+        tcols = [c for c in term_columns([t], facs)[t] if c in cols]
+        others = [i for i, c in enumerate(cols) if c not in tcols]
+        ss = _rss(Xv[:, others], yv) - rss
+        df_t = len(tcols)
+        ms = ss / df_t
+        if mse_for_f:
+            F = ms / mse_for_f
+            rows.append((t, ss, df_t, ms, F, _fdist_p(F, df_t, dfr)))
+        elif df_t == 1:  # saturated two-level fit: Lenth t-test, F = t^2
+            rows.append((t, ss, df_t, ms, float(coefs.loc[tcols[0], "t"] ** 2), float(coefs.loc[tcols[0], "p"])))
+        else:  # pragma: no cover - Lenth applies only to one-column terms
+            rows.append((t, ss, df_t, ms, np.nan, np.nan))
+    ss_model = sst - rss
+    df_model = p - 1
+    ms_model = ss_model / df_model if df_model else np.nan
+    F_model = ms_model / mse if (mse and df_model) else np.nan
+    table = [("Model", ss_model, df_model, ms_model, F_model,
+              _fdist_p(F_model, df_model, dfr) if np.isfinite(F_model) else np.nan)]
+    table += rows
+    table.append(("Residual", rss, dfr, mse if mse is not None else np.nan, np.nan, np.nan))
+    # ---- pure error, curvature, lack of fit
+    key = coded.copy()
+    for f in facs:
+        if f.is_continuous:
+            key[f.name] = np.round(key[f.name].astype(float), 6)
+        else:
+            key[f.name] = key[f.name].astype(str)
+    groups = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
+    n_groups = int(groups.max()) + 1
+    gmeans = pd.Series(yv).groupby(groups).transform("mean").to_numpy()
+    ss_pe = float(((yv - gmeans) ** 2).sum())
+    df_pe = n - n_groups
+    curv = None
+    rss_after = rss
+    dfr_after = dfr
+    cont = [f.name for f in facs if f.is_continuous]
+    if cont and dfr >= 2:
+        cc = coded[cont].to_numpy(dtype=float)
+        is_center = np.all(np.abs(cc) < 1e-9, axis=1)
+        is_fact = np.all(np.abs(np.abs(cc) - 1) < 1e-9, axis=1)
+        if is_center.any() and is_fact.any() and np.all(is_center | is_fact):
+            Xa = np.column_stack([Xv, is_center.astype(float)])
+            if np.linalg.matrix_rank(Xa) == p + 1:
+                rss_a = _rss(Xa, yv)
+                ss_c = rss - rss_a
+                dfa = dfr - 1
+                Fc = ss_c / (rss_a / dfa) if rss_a > 0 else np.inf
+                curv = Curvature(sum_sq=ss_c, df=1, F=float(Fc), p=_fdist_p(Fc, 1, dfa),
+                                 mean_factorial=float(yv[is_fact].mean()), mean_center=float(yv[is_center].mean()),
+                                 n_factorial=int(is_fact.sum()), n_center=int(is_center.sum()))
+                table.append(("Curvature", ss_c, 1, ss_c, float(Fc), curv.p))
+                rss_after, dfr_after = rss_a, dfa
+    lof = None
+    lof_reason = None
+    if dfr == 0:
+        lof_reason = "saturated model: no residual degrees of freedom"
+    elif df_pe == 0:
+        lof_reason = "no replicated settings (no pure error)"
+    else:
+        ss_lof = max(rss_after - ss_pe, 0.0)
+        df_lof = dfr_after - df_pe
+        if df_lof <= 0:
+            lof_reason = ("the model" + (" plus the curvature term" if curv else "")
+                          + " fits every distinct setting: no lack-of-fit degrees of freedom")
+        else:
+            ms_pe = ss_pe / df_pe
+            ms_lof = ss_lof / df_lof
+            F_lof = ms_lof / ms_pe if ms_pe > 0 else np.inf
+            lof = LackOfFit(sum_sq=ss_lof, df=int(df_lof), mean_sq=ms_lof, F=float(F_lof),
+                            p=_fdist_p(F_lof, df_lof, df_pe), pure_error_sum_sq=ss_pe, pure_error_df=int(df_pe),
+                            pure_error_mean_sq=ms_pe)
+            table.append(("Lack of fit", ss_lof, df_lof, ms_lof, float(F_lof), lof.p))
+    if df_pe > 0 and dfr > 0:
+        table.append(("Pure error", ss_pe, df_pe, ss_pe / df_pe, np.nan, np.nan))
+    table.append(("Total", sst, n - 1, np.nan, np.nan, np.nan))
+    anova = pd.DataFrame(table, columns=["source", "sum_sq", "df", "mean_sq", "F", "p"]).set_index("source")
+    anova["df"] = anova["df"].astype(int)
+    if dfr == 0:
+        anova = anova.drop(index="Residual")
+    # ---- fit statistics
+    r2 = 1 - rss / sst if sst > 0 else 1.0
+    r2_adj = 1 - (rss / dfr) / (sst / (n - 1)) if dfr > 0 and sst > 0 else (np.nan if dfr == 0 else 1.0)
+    XtX_inv = np.linalg.pinv(Xv.T @ Xv)
+    h = np.einsum("ij,jk,ik->i", Xv, XtX_inv, Xv)
+    if np.any(h > 1 - 1e-10):
+        r2_pred = None
+        notes.append("predicted R2 not available: some runs have leverage 1 (PRESS undefined)")
+    else:
+        press = float(((resid / (1 - h)) ** 2).sum())
+        r2_pred = 1 - press / sst if sst > 0 else None
+    if dfr == 0:
+        r2_adj_val = None
+        notes.append("adjusted R2 undefined for a saturated model")
+    else:
+        r2_adj_val = float(r2_adj)
+    if run_order is not None:
+        ro = numeric_column(data, run_order, src).to_numpy()
+    else:
+        ro = np.arange(1, n + 1)
+    return DoEFit(
+        response=response, factors=list(facs), terms=list(terms), dropped_terms=tuple(dropped),
+        coefficients=coefs, effects=effects, anova=anova, r2=float(r2), r2_adj=r2_adj_val,
+        r2_pred=None if r2_pred is None else float(r2_pred), rmse=None if mse is None else float(np.sqrt(mse)),
+        lack_of_fit=lof, lack_of_fit_reason=lof_reason, curvature=curv, lenth=lenth_res, error_basis=error_basis,
+        results=res, X=X, y=pd.Series(yv, index=data.index, name=response), data=data, coded=coded,
+        run_order=ro, run_order_column=run_order, alpha=alpha, notes=tuple(notes),
+    )

@@ -1,0 +1,281 @@
+"""Lot trending: individuals and moving-range (I-MR) control charts with run rules.
+
+Limits use the average moving range of span 2: ``sigma = MRbar / d2`` with d2 = 1.128,
+individuals limits ``center ± 3 sigma`` (= ``center ± 2.66 MRbar``), moving-range centre
+``MRbar`` and upper limit ``D4 · MRbar`` with D4 = 3.267 (lower limit 0).  Limits can be
+fixed from a baseline (the first ``baseline`` points) and applied to later lots.
+
+Run rules are evaluated on the individuals chart.  Each signal is reported at the point
+that *completes* the pattern (the last point of the window), as most SPC software does;
+a pattern that keeps going signals again at every further point.  Zones are measured
+from the centre line in units of sigma: a point exactly on a boundary is not beyond it,
+and a point exactly on the centre line is on neither side.
+
+Nelson (1984, J. Quality Technology 16:237) rules (``rules="nelson"``):
+
+1. one point beyond 3 sigma;
+2. nine points in a row on the same side of the centre line;
+3. six points in a row steadily increasing or decreasing;
+4. fourteen points in a row alternating up and down;
+5. two out of three points in a row beyond 2 sigma on the same side (the signalled point
+   is one of them);
+6. four out of five points in a row beyond 1 sigma on the same side (the signalled point
+   is one of them);
+7. fifteen points in a row within 1 sigma of the centre line (either side);
+8. eight points in a row beyond 1 sigma, on either side (none within 1 sigma).
+
+Western Electric (Statistical Quality Control Handbook, 1956) rules
+(``rules="western_electric"``): 1. one point beyond 3 sigma; 2. two of three beyond 2 sigma
+on the same side; 3. four of five beyond 1 sigma on the same side; 4. eight in a row on the
+same side.
+
+The moving-range chart contributes one test: a moving range above its upper limit
+(reported with ``chart="MR"``, rule 1).
+
+Examples
+--------
+>>> from pdkit.trending import imr_chart
+>>> r = imr_chart([49.6, 47.6, 49.9, 51.3, 47.8, 51.2, 52.6, 52.4, 53.6, 52.1])
+>>> round(r.center, 2), round(r.mr_center, 4)
+(50.81, 1.8778)
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .stats import as_values
+
+__all__ = ["imr_chart", "ImrChart", "D2_2", "D4_2", "RULES"]
+
+D2_2 = 1.128  #: d2 for a moving range of span 2
+D4_2 = 3.267  #: D4 for a moving range of span 2
+
+RULES: dict[str, dict[int, str]] = {
+    "nelson": {
+        1: "1 point beyond 3 sigma",
+        2: "9 points in a row on the same side of the center line",
+        3: "6 points in a row steadily increasing or decreasing",
+        4: "14 points in a row alternating up and down",
+        5: "2 of 3 points in a row beyond 2 sigma, same side",
+        6: "4 of 5 points in a row beyond 1 sigma, same side",
+        7: "15 points in a row within 1 sigma of the center line",
+        8: "8 points in a row beyond 1 sigma, either side",
+    },
+    "western_electric": {
+        1: "1 point beyond 3 sigma",
+        2: "2 of 3 points in a row beyond 2 sigma, same side",
+        3: "4 of 5 points in a row beyond 1 sigma, same side",
+        4: "8 points in a row on the same side of the center line",
+    },
+}
+MR_RULE = "moving range above its upper control limit"
+
+
+@dataclass(frozen=True)
+class ImrChart:
+    """Result of :func:`imr_chart`.
+
+    Attributes
+    ----------
+    points : DataFrame
+        One row per value: ``point`` (1-based), ``label``, ``value``, ``moving_range`` (NaN for
+        the first point, which has none), ``center``, ``lcl``, ``ucl``, ``mr_center``, ``mr_ucl``,
+        ``zone`` (signed distance from the centre in sigma), ``rules`` (comma-separated rule
+        numbers that fire at the point, "" if none), ``signal`` (bool), ``mr_signal`` (bool),
+        ``baseline`` (bool: used to compute the limits).
+    signals : DataFrame
+        One row per (point, rule): ``point``, ``label``, ``chart`` ("I" or "MR"), ``rule``,
+        ``description``.
+    """
+
+    points: pd.DataFrame
+    signals: pd.DataFrame
+    center: float
+    sigma: float
+    lcl: float
+    ucl: float
+    mr_center: float
+    mr_ucl: float
+    rules: str
+    baseline: int
+
+    @property
+    def in_control(self) -> bool:
+        """True when no rule fired on either chart."""
+        return self.signals.empty
+
+
+def _runs_same_sign(s: np.ndarray, length: int) -> np.ndarray:
+    """True at i when s[i-length+1..i] are all equal and non-zero."""
+    n = s.size
+    out = np.zeros(n, dtype=bool)
+    for i in range(length - 1, n):
+        w = s[i - length + 1 : i + 1]
+        if w[0] != 0 and np.all(w == w[0]):
+            out[i] = True
+    return out
+
+
+def _k_of_m(z: np.ndarray, k: int, m: int, beyond: float) -> np.ndarray:
+    """True at i when >= k of the last m points are beyond ``beyond`` sigma on one side,
+    and point i is one of them."""
+    n = z.size
+    up = z > beyond
+    dn = z < -beyond
+    out = np.zeros(n, dtype=bool)
+    for i in range(m - 1, n):
+        sl = slice(i - m + 1, i + 1)
+        if (up[i] and up[sl].sum() >= k) or (dn[i] and dn[sl].sum() >= k):
+            out[i] = True
+    return out
+
+
+def _evaluate(z: np.ndarray, x: np.ndarray, rules: str) -> dict[int, np.ndarray]:
+    n = z.size
+    side = np.sign(z)
+    d = np.sign(np.diff(x))  # d[j] = sign(x[j+1] - x[j])
+
+    def trend(length: int) -> np.ndarray:  # `length` points -> length-1 differences of one sign
+        out = np.zeros(n, dtype=bool)
+        for i in range(length - 1, n):
+            w = d[i - length + 1 : i]
+            if w[0] != 0 and np.all(w == w[0]):
+                out[i] = True
+        return out
+
+    def alternating(length: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        for i in range(length - 1, n):
+            w = d[i - length + 1 : i]
+            if np.all(w != 0) and np.all(w[1:] == -w[:-1]):
+                out[i] = True
+        return out
+
+    def all_in_window(mask: np.ndarray, length: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        for i in range(length - 1, n):
+            out[i] = bool(mask[i - length + 1 : i + 1].all())
+        return out
+
+    beyond3 = np.abs(z) > 3
+    if rules == "nelson":
+        return {
+            1: beyond3,
+            2: _runs_same_sign(side, 9),
+            3: trend(6),
+            4: alternating(14),
+            5: _k_of_m(z, 2, 3, 2.0),
+            6: _k_of_m(z, 4, 5, 1.0),
+            7: all_in_window(np.abs(z) < 1, 15),
+            8: all_in_window(np.abs(z) > 1, 8),
+        }
+    return {
+        1: beyond3,
+        2: _k_of_m(z, 2, 3, 2.0),
+        3: _k_of_m(z, 4, 5, 1.0),
+        4: _runs_same_sign(side, 8),
+    }
+
+
+def imr_chart(
+    values: Any,
+    labels: Sequence[Any] | None = None,
+    rules: str = "nelson",
+    baseline: int | None = None,
+) -> ImrChart:
+    """Individuals and moving-range chart with Nelson or Western Electric run rules.
+
+    Parameters
+    ----------
+    values : sequence of numbers or pandas Series
+        Results in time (lot) order, at least 3.
+    labels : sequence, optional
+        Point labels such as lot numbers (default: the Series index, else 1..n).
+    rules : {"nelson", "western_electric"}
+        Which rule set to apply (see the module docstring for the definitions).
+    baseline : int, optional
+        Compute the limits from the first ``baseline`` points only (>= 3) and apply them to
+        all points; default all points.
+
+    Returns
+    -------
+    ImrChart
+
+    Examples
+    --------
+    >>> r = imr_chart([10.0, 10.2, 9.9, 10.1, 10.0, 13.5], rules="western_electric", baseline=5)
+    >>> r.signals[["point", "rule"]].values.tolist()
+    [[6, 1], [6, 1]]
+    >>> r.signals["chart"].tolist()
+    ['I', 'MR']
+    """
+    x = as_values(values, "values", min_n=3)
+    n = x.size
+    if rules not in RULES:
+        raise InputError(f"parameter 'rules': expected 'nelson' or 'western_electric', got {rules!r}")
+    if labels is None:
+        labs = list(values.index) if isinstance(values, pd.Series) else list(range(1, n + 1))
+    else:
+        if isinstance(labels, (str, bytes)):
+            raise InputError("parameter 'labels': expected a sequence of labels, got a string")
+        labs = list(labels)
+        if len(labs) != n:
+            raise InputError(f"parameter 'labels': expected {n} labels (one per value), got {len(labs)}")
+    if baseline is None:
+        b = n
+    else:
+        if isinstance(baseline, (bool, np.bool_)) or not isinstance(baseline, (int, np.integer)):
+            raise InputError(f"parameter 'baseline': expected a whole number of points 3..{n}, got {baseline!r}")
+        b = int(baseline)
+        if b < 3 or b > n:
+            raise InputError(f"parameter 'baseline': expected a whole number of points 3..{n}, got {baseline!r}")
+    mr = np.concatenate([[np.nan], np.abs(np.diff(x))])
+    center = float(x[:b].mean())
+    mr_center = float(np.nanmean(mr[1:b]))
+    if mr_center == 0:
+        raise InputError("values: all baseline values are identical (average moving range 0); limits are undefined")
+    sigma = mr_center / D2_2
+    lcl, ucl = center - 3 * sigma, center + 3 * sigma
+    mr_ucl = D4_2 * mr_center
+    z = (x - center) / sigma
+    fired = _evaluate(z, x, rules)
+    mr_sig = np.zeros(n, dtype=bool)
+    mr_sig[1:] = mr[1:] > mr_ucl
+
+    rule_lists: list[list[int]] = [[] for _ in range(n)]
+    sig_rows = []
+    for i in range(n):
+        for r, mask in fired.items():
+            if mask[i]:
+                rule_lists[i].append(r)
+                sig_rows.append({"point": i + 1, "label": labs[i], "chart": "I", "rule": r,
+                                 "description": RULES[rules][r]})
+        if mr_sig[i]:
+            sig_rows.append({"point": i + 1, "label": labs[i], "chart": "MR", "rule": 1, "description": MR_RULE})
+    points = pd.DataFrame(
+        {
+            "point": np.arange(1, n + 1),
+            "label": labs,
+            "value": x,
+            "moving_range": mr,
+            "center": center,
+            "lcl": lcl,
+            "ucl": ucl,
+            "mr_center": mr_center,
+            "mr_ucl": mr_ucl,
+            "zone": z,
+            "rules": [",".join(str(r) for r in rl) for rl in rule_lists],
+            "signal": [bool(rl) for rl in rule_lists],
+            "mr_signal": mr_sig,
+            "baseline": np.arange(n) < b,
+        }
+    )
+    signals = pd.DataFrame(sig_rows, columns=["point", "label", "chart", "rule", "description"])
+    signals = signals.astype({"point": int, "rule": int})
+    return ImrChart(points, signals, center, sigma, lcl, ucl, mr_center, mr_ucl, rules, b)

@@ -1,0 +1,193 @@
+"""Build templates/downstream_yield.ipynb (outputs cleared) with nbformat.
+
+Usage: ``python scripts/templates/make_downstream_yield.py``; running it twice gives the same file.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "downstream_yield"
+
+INTRO = """\
+# Downstream yield, mass balance and impurity clearance
+
+Evaluates a purification train (AAV: lysis/nuclease -> clarification -> TFF -> affinity -> AEX ->
+UF/DF -> sterile filtration; plasmid: alkaline lysis -> clarification -> TFF -> AEX -> HIC -> UF/DF
+-> 0.2 um) from one step table (one row per step and attribute with load, pool and optional
+flow-through, wash and strip volumes and concentrations; format in `pdkit.downstream`). It reports
+step and cumulative product yields, the mass-balance closure of every step against a band, log
+reduction values (LRV, ICH Q5A form) per impurity with cumulative values, residual impurities in
+the final pool per dose or per mg of product, and, for AAV, the full-capsid enrichment."""
+
+PARAMETERS = """\
+data: str = "data_samples/downstream/aav_downstream_synthetic.csv"  # Step table (one row per step and attribute) {file: csv, xlsx}
+product: str = "vg"  # Product attribute in the table, e.g. vg (AAV) or pDNA (plasmid)
+closure_band_low: float = 80.0  # Lower limit of acceptable mass-balance closure, % of load {range: [0, 100]}
+closure_band_high: float = 120.0  # Upper limit of acceptable mass-balance closure, % of load {range: [100, 1000]}
+residual_per: str = "dose"  # Express residual impurities per dose or per mg of product {choices: dose, mg}
+dose: float | None = 1e13  # Product amount per dose in the product's amount unit, e.g. 1e13 vg (used when residual_per is dose) {range: (0, ]}"""
+
+SETUP = """\
+from pdkit.params import check_parameters
+P = check_parameters("downstream_yield", globals())"""
+
+LOAD_MD = """\
+## Step table
+
+The steps in train order and the attributes measured at each."""
+
+LOAD = """\
+import pandas as pd
+from IPython.display import Markdown, display
+
+import pdkit.plots
+from pdkit import downstream as ds
+from pdkit._tables import read_table
+from pdkit.errors import InputError
+from pdkit.plots.downstream import clearance_plot, closure_plot, yield_waterfall
+from pdkit.record import record
+
+if P.closure_band_low >= P.closure_band_high:
+    raise InputError(
+        f"parameters 'closure_band_low'/'closure_band_high': expected low < high, got "
+        f"{P.closure_band_low:g} and {P.closure_band_high:g}"
+    )
+table = read_table(P.data, what="step table")
+amounts = ds.step_amounts(table)
+overview = amounts.groupby(["step_number", "step"], sort=True)["attribute"].agg(", ".join).reset_index()
+display(overview)
+record("n_steps", int(overview.shape[0]))
+record("attributes", list(dict.fromkeys(amounts["attribute"])))"""
+
+YIELD_MD = """\
+## Step yields
+
+Step yield = (C_out V_out)/(C_in V_in); cumulative yield = product of the step yields.
+`load_vs_previous_pool` shows losses or gains between steps (holds, sampling, conditioning) that
+the product of step yields does not contain; `direct overall` below is final pool / first load."""
+
+YIELD = """\
+yields = ds.step_yields(table, product=P.product)
+display(yields.drop(columns=["attribute"]).round(3))
+overall = yields.attrs["overall_yield"]
+display(Markdown(
+    f"**Overall {P.product} yield (product of step yields): {100 * overall:.1f} %**; direct overall "
+    f"(final pool / first load): {100 * yields.attrs['direct_overall_yield']:.1f} %."
+))
+record("overall_yield_pct", 100 * overall)
+record("direct_overall_yield_pct", 100 * yields.attrs["direct_overall_yield"])
+record("step_yield_pct", dict(zip(yields["step"], yields["yield_pct"])))
+record("n_yield_flags", int((yields["flag"] != "").sum()))
+pdkit.plots.show(yield_waterfall(yields))"""
+
+BALANCE_MD = """\
+## Mass balance
+
+Closure = (pool + flow-through + wash + strip)/load x 100 over the fractions measured. Steps
+outside the band, and pools that alone exceed the band's upper limit, are flagged. Where only the
+pool was measured the closure equals the step recovery, so impurity closures below the band are
+expected there (the impurity is removed, not recovered)."""
+
+BALANCE = """\
+balance = ds.mass_balance(table, band=(P.closure_band_low, P.closure_band_high))
+cols = ["step", "attribute", "pool_pct", "flowthrough_pct", "wash_pct", "strip_pct", "closure_pct",
+        "fractions_measured", "in_band", "flag"]
+display(balance[cols].round(1))
+product_balance = balance[balance["attribute"] == P.product]
+record("product_closure_pct", dict(zip(product_balance["step"], product_balance["closure_pct"])))
+record("n_product_closure_outside_band", int((~product_balance["in_band"]).sum()))
+record("n_closure_outside_band", int((~balance["in_band"]).sum()))
+pdkit.plots.show(closure_plot(balance))"""
+
+LRV_MD = """\
+## Impurity clearance (LRV)
+
+LRV = log10[(C_in V_in)/(C_out V_out)] per impurity per step (ICH Q5A form). A pool below the LOQ
+gives `>=`; a load below the LOQ makes the step's LRV not determinable (`n.d.`, not summed)."""
+
+LRV = """\
+lrv = ds.log_reduction(table)
+display(lrv[["step", "attribute", "lrv_text", "cumulative_text", "flag"]])
+display(Markdown(f"**Caveat:** {lrv.attrs['caveat']}"))
+last = lrv.groupby("attribute", sort=False).tail(1)
+record("cumulative_lrv", dict(zip(last["attribute"], last["cumulative_lrv"])))
+record("cumulative_lrv_text", dict(zip(last["attribute"], last["cumulative_text"])))
+record("direct_overall_lrv", lrv.attrs["direct_overall_lrv"])
+record("lrv_caveat", lrv.attrs["caveat"])
+pdkit.plots.show(clearance_plot(lrv))"""
+
+RESIDUAL_MD = """\
+## Residual impurities in the final pool
+
+Per dose (impurity / product x dose; AAV usually per 1e13 vg) or per mg of product (ng/mg = ppm,
+plasmid)."""
+
+RESIDUAL = """\
+if P.residual_per == "dose" and P.dose is None:
+    raise InputError("parameter 'dose': residual_per is 'dose', so give the product amount per dose")
+residual = ds.residual_impurity(table, per=P.residual_per, dose=P.dose, product=P.product)
+display(residual)
+record("residuals", dict(zip(residual["attribute"], residual["residual_text"] + " " + residual["unit"])))"""
+
+CAPSID_MD = """\
+## Full-capsid enrichment
+
+Percent full = vg / capsid x 100 in load and pool of each step where both are measured;
+enrichment = %full_out / %full_in (shown only when the table has `vg` and `capsid` rows)."""
+
+CAPSID = """\
+attrs = set(amounts["attribute"])
+if {"vg", "capsid"} <= attrs:
+    full = ds.full_fraction_by_step(table)
+    display(full.round(2))
+    record("pct_full_final", float(full["pct_full_pool"].iloc[-1]))
+    record("full_enrichment", dict(zip(full["step"], full["enrichment"])))
+else:
+    display(Markdown("No `vg` and `capsid` rows in the table: full-capsid enrichment not evaluated."))"""
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    cells = [
+        nbformat.v4.new_markdown_cell(INTRO),
+        nbformat.v4.new_code_cell(PARAMETERS),
+        nbformat.v4.new_code_cell(SETUP),
+        nbformat.v4.new_markdown_cell(LOAD_MD),
+        nbformat.v4.new_code_cell(LOAD),
+        nbformat.v4.new_markdown_cell(YIELD_MD),
+        nbformat.v4.new_code_cell(YIELD),
+        nbformat.v4.new_markdown_cell(BALANCE_MD),
+        nbformat.v4.new_code_cell(BALANCE),
+        nbformat.v4.new_markdown_cell(LRV_MD),
+        nbformat.v4.new_code_cell(LRV),
+        nbformat.v4.new_markdown_cell(RESIDUAL_MD),
+        nbformat.v4.new_code_cell(RESIDUAL),
+        nbformat.v4.new_markdown_cell(CAPSID_MD),
+        nbformat.v4.new_code_cell(CAPSID),
+    ]
+    cells[1].metadata["tags"] = ["parameters"]
+    for i, cell in enumerate(cells):
+        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
+    nb.cells = cells
+    return nb
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "templates" / f"{NAME}.ipynb")
+    args = ap.parse_args(argv)
+    nb = build()
+    nbformat.validate(nb)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(args.out))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Build templates/release_evaluation.ipynb (outputs cleared) with nbformat.
+
+Usage: ``python scripts/templates/make_release_evaluation.py [--out PATH]``.
+Running it twice gives byte-identical notebooks (fixed cell ids).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "release_evaluation"
+
+INTRO = """\
+# Lot release evaluation and certificates of analysis
+
+This report compares release-test results of one or more lots with a release specification
+kept as data (a YAML file: product, version, effective date, and per attribute the method,
+unit, criterion and limits). Each result is converted to the specification unit, rounded half
+up to the precision of the limit as written and only then compared with the limit (USP General
+Notices 7.20); censored results such as `<LOQ` are evaluated explicitly, and a test without a
+result is *missing*, never a pass. A lot is releasable only when every test is reported and
+none failed. One printable certificate of analysis per lot is written next to this report, with
+signature lines for QC review and QA approval."""
+
+PARAMETERS = """\
+data: str = "data_samples/release/plasmid_release_synthetic.csv"  # Release results: lot, attribute, value, unit, qualifier {file: csv, xlsx}
+spec: str = "data_samples/specs/plasmid_gmp_spec.yaml"  # Release specification {file: yaml}
+lots: str = "all"  # Lots to evaluate: all, or lot numbers separated by commas
+organisation: str = ""  # Issuing organisation printed on the certificates"""
+
+CHECK = """\
+from pdkit.params import check_parameters
+P = check_parameters("release_evaluation", globals())"""
+
+SETUP = """\
+import pandas as pd
+from IPython.display import Markdown, display
+
+from pdkit.certificate import write_certificates
+from pdkit.errors import InputError
+from pdkit.record import record
+from pdkit.specs import evaluate_lots, load_spec
+
+specification = load_spec(P.spec)
+wanted = None if P.lots.strip().lower() == "all" else [x.strip() for x in P.lots.split(",") if x.strip()]
+if wanted == []:
+    raise InputError("parameter 'lots': give 'all' or lot numbers separated by commas")
+evaluation = evaluate_lots(P.data, specification, lots=wanted)
+display(Markdown(
+    f"**Product:** {specification.product}  \\n"
+    f"**Specification:** version {specification.version}, effective {specification.effective_date:%Y-%m-%d} "
+    f"({specification.source})  \\n"
+    f"**Results:** {P.data.name}, {len(evaluation.lots)} lot(s)"
+))"""
+
+SPEC_MD = """\
+## Specification
+
+The acceptance criteria as loaded from the YAML file; numeric results are reported to the
+decimal places shown (or significant figures where stated)."""
+
+SPEC = """\
+spec_table = pd.DataFrame([
+    {"attribute": a.name, "method": a.method, "criterion": a.criterion_text, "unit": a.unit,
+     "precision": (f"{a.significant_figures} significant figures" if a.significant_figures
+                   else f"{a.rounding_decimals} decimal places" if a.rounding_decimals is not None else ""),
+     "LOQ": "" if a.loq is None else str(a.loq)}
+    for a in specification.attributes
+])
+display(spec_table)
+record("spec_product", specification.product)
+record("spec_version", specification.version)"""
+
+DISP_MD = """\
+## Disposition
+
+Counts of passed, failed and missing tests per lot (`report` tests carry no limit)."""
+
+DISP = """\
+display(evaluation.dispositions)
+dispositions = dict(zip(evaluation.dispositions["lot"], evaluation.dispositions["disposition"]))
+record("dispositions", dispositions)
+record("n_lots", len(dispositions))
+record("n_releasable", sum(d == "meets specification" for d in dispositions.values()))
+record("lots_not_meeting", [lot for lot, d in dispositions.items() if d == "does not meet"])
+record("lots_incomplete", [lot for lot, d in dispositions.items() if d == "incomplete"])"""
+
+LOTS_MD = """\
+## Results per lot
+
+Reported values are rounded to the specification's precision; the note explains unit
+conversions, censored results and failures."""
+
+LOTS = """\
+for lot in evaluation.lots:
+    display(Markdown(f"### Lot {lot}: {evaluation.disposition(lot)}"))
+    display(evaluation.for_lot(lot).drop(columns="lot"))
+issues = evaluation.results[evaluation.results["result"].isin(["fail", "missing"])]
+record("failed_tests", [f"{r.lot}: {r.attribute}" for r in issues.itertuples() if r.result == "fail"])
+record("missing_tests", [f"{r.lot}: {r.attribute}" for r in issues.itertuples() if r.result == "missing"])"""
+
+COA_MD = """\
+## Certificates of analysis
+
+One print-ready HTML certificate per lot (A4), written next to this report. Lots that do not
+meet specification or are incomplete get a certificate stating so; signatures are added on paper
+or in the electronic QMS."""
+
+COA = """\
+files = write_certificates(evaluation, specification, ".", organisation=P.organisation)
+display(pd.DataFrame({"lot": evaluation.lots, "certificate": [f.name for f in files]}))
+record("certificates", [f.name for f in files])"""
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    cells = [
+        nbformat.v4.new_markdown_cell(INTRO),
+        nbformat.v4.new_code_cell(PARAMETERS),
+        nbformat.v4.new_code_cell(CHECK),
+        nbformat.v4.new_code_cell(SETUP),
+        nbformat.v4.new_markdown_cell(SPEC_MD),
+        nbformat.v4.new_code_cell(SPEC),
+        nbformat.v4.new_markdown_cell(DISP_MD),
+        nbformat.v4.new_code_cell(DISP),
+        nbformat.v4.new_markdown_cell(LOTS_MD),
+        nbformat.v4.new_code_cell(LOTS),
+        nbformat.v4.new_markdown_cell(COA_MD),
+        nbformat.v4.new_code_cell(COA),
+    ]
+    cells[1].metadata["tags"] = ["parameters"]
+    for i, cell in enumerate(cells):
+        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
+    nb.cells = cells
+    return nb
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "templates" / f"{NAME}.ipynb")
+    args = ap.parse_args(argv)
+    nb = build()
+    nbformat.validate(nb)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(args.out))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

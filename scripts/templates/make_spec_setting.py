@@ -1,0 +1,206 @@
+"""Build templates/spec_setting.ipynb (outputs cleared) with nbformat.
+
+Usage: ``python scripts/templates/make_spec_setting.py``; running it twice gives the same file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "templates" / "spec_setting.ipynb"
+
+TITLE = """# Specification setting from development lots
+
+Proposes acceptance limits for one or all quality attributes from development/GMP lot results:
+checks normality, computes a normal tolerance interval (exact Odeh/Owen factor by default, ISO
+16269-6), rounds it outward to a reporting precision, shows the capability (Cpk/Ppk) the proposed
+and current limits imply, lists lots that would fail, and trends the lots on an I-MR chart with
+run rules so that drifts are seen before limits are set on them. Statistical limits are a
+starting point: clinical relevance, regulatory minima and assay capability decide the final
+specification."""
+
+PARAMETERS = '''data: str = "data_samples/spec_setting/plasmid_dev_lots_synthetic.csv"  # Development lots table with columns lot, attribute, value, unit {file: csv, xlsx}
+attribute: str = "all"  # Attribute to analyse (a name in the attribute column), or all
+coverage: float = 0.99  # Proportion of the population the tolerance interval covers {range: (0, 1)}
+confidence: float = 0.95  # Confidence level of the tolerance interval {range: (0, 1)}
+sided: str = "spec"  # Tolerance interval sides; spec: from each attribute's current criterion (>= lower, <= upper, else two) {choices: spec, two, lower, upper}
+method: str = "exact"  # Two-sided tolerance factor method {choices: exact, howe, guenther}
+spec: str | None = "data_samples/specs/plasmid_gmp_spec.yaml"  # Current specification to compare with (None if none) {file: yaml}
+lsl: float | None = None  # Current lower limit; overrides spec (single attribute only)
+usl: float | None = None  # Current upper limit; overrides spec (single attribute only)
+precision: float | None = None  # Reporting step of the proposed limits, e.g. 0.1 (None: from the data) {range: (0, ]}
+baseline: int | None = 15  # Number of first lots that set the I-MR limits (None: all lots) {range: [3, ]}
+rules: str = "nelson"  # Run rules for the I-MR chart {choices: nelson, western_electric}
+alpha: float = 0.05  # Significance level of the normality tests {range: (0, 0.5]}'''
+
+SETUP = '''from pdkit.params import check_parameters
+P = check_parameters("spec_setting", globals())'''
+
+LOAD = '''import pandas as pd
+import pdkit.plots
+from pdkit._tables import read_table, require_columns, numeric_column, check_unique
+from pdkit.errors import InputError
+from pdkit.record import record
+from pdkit import stats, trending
+from pdkit.plots.trending import imr_figure, capability_figure
+
+table = read_table(P.data, what="development lots")
+require_columns(table, ["lot", "attribute", "value", "unit"])
+table["value"] = numeric_column(table, "value")
+table["attribute"] = table["attribute"].astype(str).str.strip()
+check_unique(table, ["lot", "attribute"])
+available = list(dict.fromkeys(table["attribute"]))
+if P.attribute == "all":
+    attributes = available
+elif P.attribute in available:
+    attributes = [P.attribute]
+else:
+    raise InputError(f"parameter 'attribute': got {P.attribute!r}, expected 'all' or one of {available}")
+if len(attributes) > 1 and (P.lsl is not None or P.usl is not None):
+    raise InputError("parameters 'lsl'/'usl' apply to a single attribute; set 'attribute' or use 'spec'")
+
+current = {a: (None, None) for a in attributes}
+if P.spec is not None:
+    from pdkit.specs import load_spec
+    specification = load_spec(P.spec)
+    for item in specification.attributes:
+        if item.name in current:
+            lo = item.lower if item.criterion == "range" else item.limit if item.criterion == ">=" else None
+            hi = item.upper if item.criterion == "range" else item.limit if item.criterion == "<=" else None
+            current[item.name] = (None if lo is None else float(lo), None if hi is None else float(hi))
+if P.lsl is not None or P.usl is not None:
+    current[attributes[0]] = (P.lsl, P.usl)
+
+series = {a: table.loc[table["attribute"] == a].set_index("lot")["value"] for a in attributes}
+units = {a: str(table.loc[table["attribute"] == a, "unit"].fillna("").iloc[0]) for a in attributes}
+overview = pd.DataFrame({
+    "attribute": attributes,
+    "unit": [units[a] for a in attributes],
+    "n": [len(series[a]) for a in attributes],
+    "mean": [series[a].mean() for a in attributes],
+    "sd": [series[a].std() for a in attributes],
+    "current_lower": [current[a][0] for a in attributes],
+    "current_upper": [current[a][1] for a in attributes],
+})
+record("n_lots", int(table["lot"].nunique()))
+display(overview.round(4))'''
+
+NORMALITY_MD = """## Normality
+
+Shapiro-Wilk and Anderson-Darling tests. Normal-theory tolerance intervals and capability
+indices assume normal data; the note says what to do when normality is rejected."""
+
+NORMALITY = '''norm = {a: stats.normality(series[a], alpha=P.alpha) for a in attributes}
+display(pd.DataFrame([{"attribute": a, **{k: v for k, v in norm[a].as_dict().items() if k != "note"}}
+                      for a in attributes]).round(4))
+for a in attributes:
+    print(f"{a}: {norm[a].note}")
+    record(f"{a}.normal", norm[a].normal)
+    record(f"{a}.shapiro_p", norm[a].shapiro_p)'''
+
+TREND_MD = """## Lot trending (I-MR chart)
+
+Individuals and moving-range chart with limits from the first `baseline` lots and the chosen
+run rules. Signals mean the process changed; limits set on data that include a drift describe
+the drift, not the process."""
+
+TREND = '''charts = {}
+for a in attributes:
+    b = P.baseline if P.baseline is not None and P.baseline <= len(series[a]) else None
+    charts[a] = trending.imr_chart(series[a], rules=P.rules, baseline=b)
+    label = f"{a} ({units[a]})" if units[a] else a
+    pdkit.plots.show(imr_figure(charts[a], value_label=label, title=f"{a}: individuals chart"))
+    signals = charts[a].signals
+    if signals.empty:
+        print(f"{a}: no signals")
+    else:
+        display(signals)
+    record(f"{a}.imr_center", charts[a].center)
+    record(f"{a}.imr_lcl", charts[a].lcl)
+    record(f"{a}.imr_ucl", charts[a].ucl)
+    record(f"{a}.n_signals", int(len(signals)))
+    record(f"{a}.signal_lots", sorted(set(map(str, signals["label"]))))'''
+
+TI_MD = """## Tolerance interval and proposed limits
+
+The tolerance interval covers `coverage` of the population with `confidence`; the proposed limits
+are its ends rounded outward to the reporting precision. The table also shows the Cpk/Ppk the
+limits imply for these lots and which lots fall outside (current limits included if given)."""
+
+TI = '''proposals = {}
+for a in attributes:
+    lo, hi = current[a]
+    side = P.sided
+    if side == "spec":
+        side = "lower" if hi is None and lo is not None else "upper" if lo is None and hi is not None else "two"
+    proposals[a] = stats.spec_proposal(series[a], lsl=lo, usl=hi, coverage=P.coverage,
+                                       confidence=P.confidence, sided=side, method=P.method,
+                                       precision=P.precision)
+    print(f"{a} ({units[a]}): {side}-sided, reporting step {proposals[a].attrs['precision']:g}")
+    display(proposals[a].round(4))
+    rows = proposals[a].set_index("basis")
+    ti, prop = rows.loc["tolerance interval"], rows.loc["proposed"]
+    record(f"{a}.k", float(ti["k"]))
+    record(f"{a}.ti_lower", None if pd.isna(ti["lower"]) else float(ti["lower"]))
+    record(f"{a}.ti_upper", None if pd.isna(ti["upper"]) else float(ti["upper"]))
+    record(f"{a}.proposed_lower", None if pd.isna(prop["lower"]) else float(prop["lower"]))
+    record(f"{a}.proposed_upper", None if pd.isna(prop["upper"]) else float(prop["upper"]))
+    record(f"{a}.proposed_lots_outside", int(prop["n_outside"]))'''
+
+CAP_MD = """## Capability against the current limits
+
+Cp/Cpk use the within-lot-to-lot sigma (average moving range / 1.128), Pp/Ppk the overall
+standard deviation; confidence intervals are chi-square (Cp, Pp) and Bissell (Cpk, Ppk).
+Common minimum guidance is 1.33 (1.50-1.67 for critical attributes)."""
+
+CAP = '''for a in attributes:
+    lo, hi = current[a]
+    if lo is None and hi is None:
+        print(f"{a}: no current limits; capability not computed")
+        continue
+    cap = stats.capability(series[a], lsl=lo, usl=hi, confidence=P.confidence)
+    print(f"{a}: sigma within {cap.sigma_within:.4g}, overall {cap.sigma_overall:.4g}, "
+          f"expected out of spec {cap.ppm_expected_overall:.3g} ppm")
+    display(cap.table().round(3))
+    pdkit.plots.show(capability_figure(series[a], cap, value_label=f"{a} ({units[a]})" if units[a] else a))
+    record(f"{a}.cpk", cap.cpk)
+    record(f"{a}.ppk", cap.ppk)
+    record(f"{a}.ppk_ci", list(cap.ppk_ci))'''
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    cells = [
+        nbformat.v4.new_markdown_cell(TITLE),
+        nbformat.v4.new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(SETUP),
+        nbformat.v4.new_markdown_cell("## Data\n\nOne result per lot and attribute; current limits come from `spec` "
+                                      "(or `lsl`/`usl`)."),
+        nbformat.v4.new_code_cell(LOAD),
+        nbformat.v4.new_markdown_cell(NORMALITY_MD),
+        nbformat.v4.new_code_cell(NORMALITY),
+        nbformat.v4.new_markdown_cell(TREND_MD),
+        nbformat.v4.new_code_cell(TREND),
+        nbformat.v4.new_markdown_cell(TI_MD),
+        nbformat.v4.new_code_cell(TI),
+        nbformat.v4.new_markdown_cell(CAP_MD),
+        nbformat.v4.new_code_cell(CAP),
+    ]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"spec-setting-{i:02d}"  # stable ids: re-running gives the same file
+    nb.cells = cells
+    return nb
+
+
+def main() -> None:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(build(), str(OUT))
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()

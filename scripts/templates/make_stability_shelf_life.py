@@ -1,0 +1,187 @@
+"""Build templates/stability_shelf_life.ipynb (outputs cleared) with nbformat.
+
+Usage: ``python scripts/templates/make_stability_shelf_life.py [--out PATH]``.
+Running it twice gives byte-identical notebooks (fixed cell ids).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "stability_shelf_life"
+
+INTRO = """\
+# Shelf life from stability data (ICH Q1E)
+
+This report estimates the shelf life (or retest period) of one quality attribute from
+long-term stability data on several batches, following ICH Q1E *Evaluation of Stability
+Data*. An analysis of covariance tests whether the batches share a slope and then an
+intercept (each at `pool_alpha`, 0.25 in Q1E, against the full model's mean square error);
+the selected model gives the earliest time at which the 95 % confidence bound on the mean
+crosses the acceptance criterion (one-sided for one limit, two-sided with 2.5 % per side
+for two). With separate slopes the worst batch decides. Extrapolation beyond the data is
+flagged: ICH Q1E limits it, and ICH Q5C expects real-time data for biological products such
+as AAV and lentiviral vectors."""
+
+PARAMETERS = """\
+data: str = "data_samples/stability/aav_stability_synthetic.csv"  # Stability results, one row per result {file: csv, xlsx}
+time: str = "month"  # Column with the storage time
+response: str = "potency_pct"  # Column with the attribute to evaluate
+batch: str = "batch"  # Column identifying the batch (lot)
+lower: float | None = 70.0  # Lower acceptance limit (None if none)
+upper: float | None = 130.0  # Upper acceptance limit (None if none)
+alpha: float = 0.05  # 1 - confidence level of the bound; split in two when both limits are set {range: (0, 0.5)}
+pool_alpha: float = 0.25  # Significance level of the poolability tests (ICH Q1E: 0.25) {range: (0, 1)}
+dids_method: str = "individual"  # Separate slopes: fit each batch alone (JMP) or use the pooled MSE (LeBlond) {choices: individual, pooled_mse}
+time_unit: str = "months"  # Unit of the time column, for labels and the 12-month extrapolation limit {choices: months, weeks, days, years}"""
+
+CHECK = """\
+from pdkit.params import check_parameters
+P = check_parameters("stability_shelf_life", globals())"""
+
+SETUP = """\
+import warnings
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+import pdkit.plots
+from pdkit._tables import read_table
+from pdkit.plots.stability import stability_figure
+from pdkit.record import record
+from pdkit.stability import ExtrapolationWarning, shelf_life
+
+table = read_table(P.data, what="stability data")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", ExtrapolationWarning)
+    result = shelf_life(
+        table, P.time, P.response, P.batch, lower=P.lower, upper=P.upper, alpha=P.alpha,
+        pool_alpha=P.pool_alpha, dids_method=P.dids_method, time_unit=P.time_unit,
+    )
+unit = P.time_unit"""
+
+DATA_MD = """\
+## Data
+
+Results per batch: number of results and the times covered."""
+
+DATA = """\
+summary = (
+    table.assign(**{P.time: pd.to_numeric(table[P.time])})
+    .groupby(P.batch)[P.time]
+    .agg(results="size", first="min", last="max")
+)
+display(summary)
+record("n_batches", int(summary.shape[0]))
+record("n_results", int(summary["results"].sum()))
+record("max_time", result.extrapolation.max_time)"""
+
+ANCOVA_MD = """\
+## Poolability (ANCOVA)
+
+Equal slopes (batch x time) is tested first; equal intercepts (batch) matters only when the
+slopes pool. Both F tests use the full model's mean square error. `poolable` means
+p >= `pool_alpha`."""
+
+ANCOVA = """\
+display(result.ancova[["test", "source", "df", "F", "df_resid", "p_value", "poolable", "used"]].round(4))
+p = result.ancova.set_index("test")["p_value"]
+record("p_equal_slopes", float(p["equal slopes"]))
+record("p_equal_intercepts", float(p["equal intercepts"]))
+record("model", result.model)
+display(Markdown(f"**Selected model: `{result.model}`.** " + result.notes[0]))"""
+
+SHELF_MD = """\
+## Shelf life
+
+The shelf life under each of the three models (the selected one decides), and the lines of
+the selected model per batch."""
+
+SHELF = """\
+display(result.model_comparison.round(3))
+display(result.per_batch.round(4))
+record("shelf_life", result.shelf_life if result.crosses else None)
+record("shelf_life_limited", result.crosses)
+record("limit_crossed", result.limit_crossed)
+record("worst_batch", result.worst_batch)
+record("time_unit", unit)
+if result.crosses:
+    text = (f"**Shelf life: {result.shelf_life:.1f} {unit}** (model `{result.model}`, "
+            f"{result.limit_crossed} limit crossed"
+            + (f", worst batch {result.worst_batch}" if result.worst_batch else "") + ").")
+else:
+    text = "**The confidence bound does not reach a limit: this attribute does not limit the shelf life.**"
+display(Markdown(text))"""
+
+PLOT_MD = """\
+## Plot
+
+Points by batch, fitted line(s), the confidence bound(s) (dashed), the acceptance limits
+(red), the longest time tested (dotted) and the shelf life (black)."""
+
+PLOT = """\
+fig = stability_figure(result, table, time_unit=unit)
+pdkit.plots.show(fig)"""
+
+EXTRA_MD = """\
+## Extrapolation and notes"""
+
+EXTRA = """\
+ex = result.extrapolation
+record("extrapolated", ex.beyond_data)
+record("exceeds_q1e_limit", ex.exceeds_q1e_limit)
+lines = [f"- Longest time tested: {ex.max_time:g} {unit}."]
+if ex.beyond_data:
+    lines.append(f"- **Extrapolation:** {ex.message}")
+else:
+    lines.append("- The shelf life lies within the period covered by the data (no extrapolation).")
+lines += [f"- {n}" for n in result.notes[1:] if n != ex.message]
+sides = "two-sided bound" if result.sided == "two" else f"one-sided {result.sided} bound"
+lines.append(f"- Settings: alpha = {result.alpha:g} ({sides}), pool_alpha = "
+             f"{result.pool_alpha:g}, dids_method = {result.dids_method}.")
+display(Markdown("\\n".join(lines)))"""
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    cells = [
+        nbformat.v4.new_markdown_cell(INTRO),
+        nbformat.v4.new_code_cell(PARAMETERS),
+        nbformat.v4.new_code_cell(CHECK),
+        nbformat.v4.new_code_cell(SETUP),
+        nbformat.v4.new_markdown_cell(DATA_MD),
+        nbformat.v4.new_code_cell(DATA),
+        nbformat.v4.new_markdown_cell(ANCOVA_MD),
+        nbformat.v4.new_code_cell(ANCOVA),
+        nbformat.v4.new_markdown_cell(SHELF_MD),
+        nbformat.v4.new_code_cell(SHELF),
+        nbformat.v4.new_markdown_cell(PLOT_MD),
+        nbformat.v4.new_code_cell(PLOT),
+        nbformat.v4.new_markdown_cell(EXTRA_MD),
+        nbformat.v4.new_code_cell(EXTRA),
+    ]
+    cells[1].metadata["tags"] = ["parameters"]
+    for i, cell in enumerate(cells):
+        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
+    nb.cells = cells
+    return nb
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "templates" / f"{NAME}.ipynb")
+    args = ap.parse_args(argv)
+    nb = build()
+    nbformat.validate(nb)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(args.out))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,450 @@
+"""Tests of pdkit.doe.analysis against published DoE analyses and hand calculations.
+
+Sources
+-------
+* Montgomery, D. C. (2013) Design and Analysis of Experiments, 8th ed., Wiley:
+  - section 6.2 (2^2 chemical process, 3 replicates; effects A = 8.33, B = -5.00, AB = 1.67;
+    SS_A = 208.33, SS_B = 75.00, SS_AB = 8.33, SS_E = 31.33, SS_T = 323.00);
+  - Example 6.2 (2^4 filtration rate, single replicate; effects A = 21.625, C = 9.875,
+    D = 14.625, AC = -18.125, AD = 16.625);
+  - Example 6.6 / Table 6.24 (the same 2^4 plus four centre points 73, 75, 66, 69: reduced
+    model A, C, D, AC, AD; SS 1870.56, 390.06, 855.56, 1314.06, 1105.56, model 5535.81;
+    pure-quadratic curvature 1.51, F = 0.081, p = 0.7809; lack of fit 195.12 on 10 df,
+    F = 1.20, p = 0.4942; pure error 48.75 on 3 df; corrected total 5781.20 on 19 df);
+  - Example 11.2 (Example 11-1 in the 5th ed., 2001, p. 431), CCD for yield with five centre
+    points; ANOVA: model 28.25 (F 79.85), A 7.92 (F 111.93), B 2.12 (F 30.01),
+    A^2 13.18 (F 186.22), B^2 6.97 (F 98.56), AB 0.25 (F 3.53, p 0.1022), residual 0.50 on
+    7 df, lack of fit 0.28 on 3 df (F 1.78, p 0.2897), pure error 0.21 on 4 df, total 28.74;
+    maximum yield 80.21 at time 87 min, temperature 176.5 F (as reproduced in the ReliaWiki
+    DOE++ validation "Central Composite Response Surface Method").
+* Montgomery, Solutions manual to DAE 8th ed. (2012), Problem 8.1: 2^(4-1), I = ABCD,
+  yields 90, 72, 87, 83, 99, 81, 88, 80 for (1), ad, bd, ab, cd, ac, bc, abcd; effects
+  A = -12, B = -1, C = 4, D = -1, AB = 6, AC = -1, AD = -5; Design-Expert: Lenth's
+  ME = 22.5856, SME = 54.0516.
+* Montgomery, Solutions manual to DAE 9th ed. (2017), Problem 11.1: 2^2 with four centre
+  points (purity); linear model: curvature SS 0.080, F = 1.33, p = 0.3125; lack of fit
+  0.040 on 1 df, F = 0.60, p = 0.4950; pure error 0.20 on 3 df; coefficients A 0.85, B 0.25.
+* Lenth, R. V. (1989) Technometrics 31:469-473 (PSE definition), Box & Cox (1964) JRSS B
+  26:211-252 (checked against scipy.stats.boxcox for an intercept-only model).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from pdkit.doe.analysis import AliasWarning, DoEFit, fit, lenth
+from pdkit.doe.factors import Factor
+from pdkit.errors import InputError
+
+
+# --------------------------------------------------------------------------- data
+def _std_order(k: int) -> dict[str, list[int]]:
+    names = "ABCD"[:k]
+    n = 2**k
+    return {names[j]: [1 if (i >> j) & 1 else -1 for i in range(n)] for j in range(k)}
+
+
+FILTRATION = [45, 71, 48, 65, 68, 60, 80, 65, 43, 100, 45, 104, 75, 86, 70, 96]  # Montgomery Table 6.10
+
+
+def filtration(center: bool = False) -> pd.DataFrame:
+    d = pd.DataFrame({**_std_order(4), "rate": FILTRATION})
+    if center:
+        c = pd.DataFrame({"A": [0] * 4, "B": [0] * 4, "C": [0] * 4, "D": [0] * 4, "rate": [73, 75, 66, 69]})
+        d = pd.concat([d, c], ignore_index=True)
+    return d
+
+
+def ccd_yield(coded: bool = True) -> pd.DataFrame:
+    r = np.sqrt(2.0)
+    x1 = [-1, -1, 1, 1, 0, 0, 0, 0, 0, r, -r, 0, 0]
+    x2 = [-1, 1, -1, 1, 0, 0, 0, 0, 0, 0, 0, r, -r]
+    y = [76.5, 77.0, 78.0, 79.5, 79.9, 80.3, 80.0, 79.7, 79.8, 78.4, 75.6, 78.5, 77.0]
+    if coded:
+        return pd.DataFrame({"A": x1, "B": x2, "yield": y})
+    time = [80, 80, 90, 90, 85, 85, 85, 85, 85, 92.07, 77.93, 85, 85]
+    temp = [170, 180, 170, 180, 175, 175, 175, 175, 175, 175, 175, 182.07, 167.93]
+    return pd.DataFrame({"time": time, "temp": temp, "yield": y})
+
+
+# --------------------------------------------------------------------------- published examples
+def test_chemical_process_2x2_replicated_montgomery_6_2():
+    """Montgomery DAE 8th ed. section 6.2: effects, SS and error of the replicated 2^2."""
+    d = pd.DataFrame({"A": [-1, 1, -1, 1] * 3, "B": [-1, -1, 1, 1] * 3,
+                      "y": [28, 36, 18, 31, 25, 32, 19, 30, 27, 32, 23, 29]})
+    f = fit(d, "y", "interactions")
+    eff = f.effects["effect"]
+    assert eff["A"] == pytest.approx(8.33, abs=0.005)
+    assert eff["B"] == pytest.approx(-5.00, abs=0.005)
+    assert eff["A:B"] == pytest.approx(1.67, abs=0.005)
+    a = f.anova
+    assert a.loc["A", "sum_sq"] == pytest.approx(208.33, abs=0.005)
+    assert a.loc["B", "sum_sq"] == pytest.approx(75.00, abs=0.005)
+    assert a.loc["A:B", "sum_sq"] == pytest.approx(8.33, abs=0.005)
+    assert a.loc["Residual", "sum_sq"] == pytest.approx(31.33, abs=0.005)
+    assert a.loc["Residual", "df"] == 8
+    assert a.loc["Total", "sum_sq"] == pytest.approx(323.00, abs=0.005)
+    # hand: F_A = 208.33 / (31.33/8)
+    assert a.loc["A", "F"] == pytest.approx((625 / 3) / (94 / 3 / 8), rel=1e-9)
+    # full model on 4 distinct settings: no lack-of-fit df
+    assert f.lack_of_fit is None and "lack-of-fit degrees of freedom" in f.lack_of_fit_reason
+    # coefficient table: hand calculation, se = sqrt(MSE/12)
+    mse = (94 / 3) / 8
+    co = f.coefficients
+    assert list(co.columns) == ["estimate", "std_error", "t", "p", "ci_low", "ci_high"]
+    assert co.loc["A", "estimate"] == pytest.approx(25 / 6)
+    assert co.loc["A", "std_error"] == pytest.approx(np.sqrt(mse / 12))
+    q = stats.t.ppf(0.975, 8)
+    assert co.loc["B", "ci_low"] == pytest.approx(-2.5 - q * np.sqrt(mse / 12))
+
+
+def test_prediction_intervals_hand_calculation():
+    """At a corner of the full 2^2 model the prediction is the cell mean with
+    var = MSE/3 (confidence) and MSE (1 + 1/3) (prediction)."""
+    d = pd.DataFrame({"A": [-1, 1, -1, 1] * 3, "B": [-1, -1, 1, 1] * 3,
+                      "y": [28, 36, 18, 31, 25, 32, 19, 30, 27, 32, 23, 29]})
+    f = fit(d, "y", "interactions")
+    mse = (94 / 3) / 8
+    q = stats.t.ppf(0.975, 8)
+    new = pd.DataFrame({"A": [1.0], "B": [-1.0]})
+    p = f.predict(new)
+    assert list(p.columns) == ["prediction"]
+    assert p["prediction"].iloc[0] == pytest.approx(100 / 3)
+    c = f.predict(new, interval="confidence")
+    assert list(c.columns) == ["prediction", "lower", "upper"]
+    assert c["upper"].iloc[0] - 100 / 3 == pytest.approx(q * np.sqrt(mse / 3))
+    pr = f.predict(new, interval="prediction")
+    assert pr["upper"].iloc[0] - 100 / 3 == pytest.approx(q * np.sqrt(mse * (1 + 1 / 3)))
+    assert f.predict({"A": [0.0], "B": [0.0]})["prediction"].iloc[0] == pytest.approx(np.mean(d["y"]))
+
+
+def test_filtration_effects_montgomery_example_6_2():
+    """Montgomery DAE 8th ed. Example 6.2 (Table 6.10): effect estimates of the 2^4."""
+    f = fit(filtration(), "rate", "A*B*C*D")
+    eff = f.effects["effect"]
+    published = {"A": 21.625, "C": 9.875, "D": 14.625, "A:C": -18.125, "A:D": 16.625}
+    for term, value in published.items():
+        assert eff[term] == pytest.approx(value, abs=1e-9), term
+    assert f.coefficients.loc["Intercept", "estimate"] == pytest.approx(70.0625)
+    assert f.error_basis == "lenth"
+    assert f.r2_pred is None and f.r2_adj is None
+
+
+def test_filtration_lenth_hand_calculation():
+    """Lenth (1989) on Example 6.2 by hand: |effects| median 2.625 -> s0 = 3.9375; the 10
+    effects below 2.5 s0 = 9.84 have median 1.75 -> PSE = 2.625; d = 15/3 = 5;
+    ME = t(0.975; 5) PSE; gamma = (1 + 0.95**(1/15))/2 for the SME."""
+    f = fit(filtration(), "rate", "A*B*C*D")
+    L = f.lenth
+    assert L.s0 == pytest.approx(3.9375)
+    assert L.pse == pytest.approx(2.625)
+    assert L.df == pytest.approx(5.0)
+    assert L.me == pytest.approx(stats.t.ppf(0.975, 5) * 2.625)
+    assert L.sme == pytest.approx(stats.t.ppf((1 + 0.95 ** (1 / 15)) / 2, 5) * 2.625)
+    hn = f.half_normal
+    assert set(hn.loc[hn["active"], "term"]) == {"A", "C", "D", "A:C", "A:D"}
+    assert hn["quantile"].iloc[0] == pytest.approx(stats.norm.ppf(0.5 + 0.5 * 0.5 / 15))
+    assert hn["abs_effect"].is_monotonic_increasing
+    par = f.pareto
+    assert par["term"].iloc[0] == "A" and par["abs_t"].is_monotonic_decreasing
+    # saturated fit: coefficient SE = PSE / 2, ANOVA F = t^2
+    assert f.coefficients.loc["A", "std_error"] == pytest.approx(2.625 / 2)
+    assert f.anova.loc["A", "F"] == pytest.approx((10.8125 / 1.3125) ** 2)
+    red = f.reduce()
+    assert red.terms == ["Intercept", "A", "C", "D", "A:C", "A:D"]
+    assert red.error_basis == "residual" and red.df_resid == 10
+
+
+def test_lenth_published_design_expert_solutions_8_1():
+    """Montgomery solutions manual (8th ed.) Problem 8.1: Design-Expert Lenth ME 22.5856 and
+    SME 54.0516 for the 2^(4-1) effects (Design-Expert's fractional-df t quantile differs in
+    the 5th significant digit, hence rel=1e-4)."""
+    d = pd.DataFrame({
+        "A": [-1, 1, -1, 1, -1, 1, -1, 1], "B": [-1, -1, 1, 1, -1, -1, 1, 1],
+        "C": [-1, -1, -1, -1, 1, 1, 1, 1],
+        "y": [90, 72, 87, 83, 99, 81, 88, 80],  # (1), ad, bd, ab, cd, ac, bc, abcd
+    })
+    d["D"] = d["A"] * d["B"] * d["C"]
+    f = fit(d, "y", "A + B + C + D + A:B + A:C + A:D")
+    eff = f.effects["effect"].to_dict()
+    assert eff == pytest.approx({"A": -12, "B": -1, "C": 4, "D": -1, "A:B": 6, "A:C": -1, "A:D": -5})
+    assert f.lenth.pse == pytest.approx(6.0)
+    assert f.lenth.me == pytest.approx(22.5856, rel=1e-4)
+    assert f.lenth.sme == pytest.approx(54.0516, rel=1e-4)
+    r = lenth(list(eff.values()))
+    assert r.me == pytest.approx(f.lenth.me)
+
+
+def test_filtration_centre_points_montgomery_example_6_6():
+    """Montgomery DAE 8th ed. Table 6.24: reduced model with four centre points."""
+    f = fit(filtration(center=True), "rate", "A + C + D + A:C + A:D")
+    a = f.anova
+    for src, ss in {"A": 1870.56, "C": 390.06, "D": 855.56, "A:C": 1314.06, "A:D": 1105.56,
+                    "Model": 5535.81, "Curvature": 1.51, "Lack of fit": 195.12, "Pure error": 48.75,
+                    "Total": 5781.20}.items():
+        assert a.loc[src, "sum_sq"] == pytest.approx(ss, abs=0.005), src
+    assert a.loc["Lack of fit", "df"] == 10 and a.loc["Pure error", "df"] == 3 and a.loc["Total", "df"] == 19
+    c = f.curvature
+    assert c.F == pytest.approx(0.081, abs=0.0005)
+    assert c.p == pytest.approx(0.7809, abs=5e-5)
+    assert c.mean_center == pytest.approx(70.75) and c.mean_factorial == pytest.approx(70.0625)
+    lf = f.lack_of_fit
+    assert lf.F == pytest.approx(1.20, abs=0.005)
+    assert lf.p == pytest.approx(0.4942, abs=5e-5)
+    assert lf.mean_sq == pytest.approx(19.51, abs=0.005)
+    assert lf.pure_error_mean_sq == pytest.approx(16.25)
+
+
+def test_curvature_and_lack_of_fit_montgomery_solutions_11_1():
+    """Montgomery solutions manual (9th ed.) Problem 11.1: 2^2 + 4 centre points, first-order model."""
+    d = pd.DataFrame({"temperature": [-225, -225, -215, -215, -220, -220, -220, -220],
+                      "pressure_ratio": [1.1, 1.3, 1.1, 1.3, 1.2, 1.2, 1.2, 1.2],
+                      "purity": [82.8, 83.5, 84.7, 85.0, 84.1, 84.5, 83.9, 84.3]})
+    f = fit(d, "purity", "linear")
+    assert f.coefficients.loc["temperature", "estimate"] == pytest.approx(0.85)
+    assert f.coefficients.loc["pressure_ratio", "estimate"] == pytest.approx(0.25)
+    assert f.curvature.sum_sq == pytest.approx(0.080)
+    assert f.curvature.F == pytest.approx(1.33, abs=0.005)
+    assert f.curvature.p == pytest.approx(0.3125, abs=5e-5)
+    assert f.lack_of_fit.sum_sq == pytest.approx(0.040)
+    assert f.lack_of_fit.F == pytest.approx(0.60)
+    assert f.lack_of_fit.p == pytest.approx(0.4950, abs=5e-5)
+    assert f.lack_of_fit.pure_error_sum_sq == pytest.approx(0.20) and f.lack_of_fit.pure_error_df == 3
+
+
+def test_ccd_montgomery_example_11_2():
+    """Montgomery DAE 8th ed. Example 11.2 (5th ed. Example 11-1): second-order model ANOVA."""
+    f = fit(ccd_yield(), "yield", "quadratic", [Factor("A", -1, 1), Factor("B", -1, 1)])
+    a = f.anova
+    pub = {"Model": (28.25, 79.85), "A": (7.92, 111.93), "B": (2.12, 30.01), "A^2": (13.18, 186.22),
+           "B^2": (6.97, 98.56), "A:B": (0.25, 3.53)}
+    for src, (ss, F) in pub.items():
+        assert a.loc[src, "sum_sq"] == pytest.approx(ss, abs=0.005), src
+        assert a.loc[src, "F"] == pytest.approx(F, abs=0.005), src
+    assert a.loc["A:B", "p"] == pytest.approx(0.1022, abs=5e-5)
+    assert a.loc["Residual", "sum_sq"] == pytest.approx(0.50, abs=0.005) and a.loc["Residual", "df"] == 7
+    assert a.loc["Residual", "mean_sq"] == pytest.approx(0.071, abs=0.0005)
+    assert a.loc["Lack of fit", "sum_sq"] == pytest.approx(0.28, abs=0.005)
+    assert a.loc["Lack of fit", "F"] == pytest.approx(1.78, abs=0.005)
+    assert a.loc["Lack of fit", "p"] == pytest.approx(0.2897, abs=5e-5)
+    assert a.loc["Pure error", "sum_sq"] == pytest.approx(0.21, abs=0.005)
+    assert a.loc["Total", "sum_sq"] == pytest.approx(28.74, abs=0.005)
+    assert f.curvature is None  # axial runs: not a two-level design with centre points
+    assert f.effects.index.tolist() == ["A", "B", "A:B"]
+
+
+def test_ccd_actual_units_optimum_montgomery_example_11_2():
+    """Factors coded from declared ranges (axial 92.07 -> +1.414); predicted maximum 80.21
+    at time 87, temperature 176.5 (published)."""
+    f = fit(ccd_yield(coded=False), "yield", "quadratic",
+            [Factor("time", 80, 90, "min"), Factor("temp", 170, 180, "degF")])
+    assert f.coded["time"].max() == pytest.approx(1.414)
+    assert f.predict({"time": [87.0], "temp": [176.5]})["prediction"].iloc[0] == pytest.approx(80.21, abs=0.005)
+
+
+# --------------------------------------------------------------------------- independent checks
+def test_r2_pred_press_against_leave_one_out():
+    """PRESS from the hat matrix equals explicit leave-one-out refits (independent computation)."""
+    d = ccd_yield()
+    f = fit(d, "yield", "quadratic")
+    X = f.X.to_numpy()
+    y = d["yield"].to_numpy()
+    press = 0.0
+    for i in range(len(y)):
+        m = np.arange(len(y)) != i
+        b = np.linalg.lstsq(X[m], y[m], rcond=None)[0]
+        press += (y[i] - X[i] @ b) ** 2
+    sst = ((y - y.mean()) ** 2).sum()
+    assert f.r2_pred == pytest.approx(1 - press / sst)
+    assert f.r2 == pytest.approx(f.results.rsquared)
+    assert f.r2_adj == pytest.approx(f.results.rsquared_adj)
+    assert f.rmse == pytest.approx(np.sqrt(f.results.mse_resid))
+
+
+def test_diagnostics_match_statsmodels_influence():
+    d = ccd_yield()
+    f = fit(d, "yield", "quadratic")
+    infl = sm.OLS(d["yield"].to_numpy(), f.X.to_numpy()).fit().get_influence()
+    dg = f.diagnostics
+    assert list(dg.columns) == ["run_order", "actual", "fitted", "residual", "leverage", "studentized",
+                                "studentized_external", "cooks_distance"]
+    np.testing.assert_allclose(dg["leverage"], infl.hat_matrix_diag)
+    np.testing.assert_allclose(dg["studentized"], infl.resid_studentized_internal)
+    np.testing.assert_allclose(dg["studentized_external"], infl.resid_studentized_external)
+    np.testing.assert_allclose(dg["cooks_distance"], infl.cooks_distance[0])
+    assert dg["run_order"].tolist() == list(range(1, 14))
+
+
+def test_run_order_column_is_not_a_factor():
+    d = ccd_yield().assign(run=[5, 3, 1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13])
+    f = fit(d, "yield", "quadratic", run_order="run")
+    assert f.factor_names == ["A", "B"]
+    assert f.diagnostics["run_order"].tolist()[:3] == [5, 3, 1]
+
+
+def test_box_cox_matches_scipy_for_intercept_only_model():
+    """Box & Cox (1964) profile likelihood: for a mean-only model scipy.stats.boxcox gives the
+    same lambda and likelihood-ratio CI (independent implementation)."""
+    y = np.array([3.1, 4.5, 2.2, 8.9, 5.5, 6.1, 12.0, 3.3, 4.4, 7.7, 2.9, 5.0])
+    f = fit(pd.DataFrame({"x": np.arange(12.0), "y": y}), "y", "y ~ 1")
+    bc = f.box_cox()
+    _, lam, ci = stats.boxcox(y, alpha=0.05)
+    assert bc.lam == pytest.approx(lam, abs=1e-5)
+    assert bc.ci_low == pytest.approx(ci[0], abs=1e-5) and bc.ci_high == pytest.approx(ci[1], abs=1e-5)
+    assert not bc.includes_one and bc.suggestion == "log"
+
+
+def test_box_cox_suggests_log_for_multiplicative_noise_and_none_for_additive():
+    rng = np.random.default_rng(3)
+    x = np.tile([-1.0, -0.5, 0.0, 0.5, 1.0], 6)
+    ylog = np.exp(1 + 1.5 * x + rng.normal(0, 0.15, x.size))
+    assert fit(pd.DataFrame({"x": x, "y": ylog}), "y").box_cox().suggestion == "log"
+    yadd = 10 + 2 * x + rng.normal(0, 0.3, x.size)
+    bc = fit(pd.DataFrame({"x": x, "y": yadd}), "y").box_cox()
+    assert bc.includes_one and bc.suggestion == "none" and "includes 1" in bc.message
+
+
+def test_reduce_keeps_hierarchy():
+    """A:B active, A and B inactive: with hierarchy A and B stay; without they go."""
+    d = pd.DataFrame({**_std_order(3)})
+    d = pd.concat([d, d], ignore_index=True)
+    noise = np.array([0.1, -0.1, 0.05, -0.05, 0.0, 0.1, -0.1, 0.02] * 2) * np.repeat([1, -1], 8)
+    d["y"] = 50 + 5 * d["A"] * d["B"] + noise
+    f = fit(d, "y", "interactions")
+    assert fit(d, "y", "interactions").reduce().terms == ["Intercept", "A", "B", "A:B"]
+    assert f.reduce(hierarchy=False).terms == ["Intercept", "A:B"]
+
+
+def test_aliased_terms_dropped_with_warning():
+    """2^(3-1) with C = AB: the interactions model cannot separate A:B from C."""
+    d = pd.DataFrame(_std_order(2))
+    d["C"] = d["A"] * d["B"]
+    d = pd.concat([d, d], ignore_index=True)
+    d["y"] = [10, 14, 11, 19, 10.4, 13.8, 11.2, 18.6]
+    with pytest.warns(AliasWarning, match=r"'A:B' = C"):
+        f = fit(d, "y", "interactions")
+    assert "A:B" in f.dropped_terms and "A:B" not in f.coefficients.index
+    assert not f.coefficients.isna().any().any()
+    assert "dropped (aliased)" in f.summary()
+
+
+def test_categorical_factor_from_text_column():
+    d = pd.DataFrame({"resin": ["AAVX", "AAV9"] * 4, "load": [1, 1, 2, 2] * 2,
+                      "yield_pct": [70, 75, 68, 74, 71, 76, 67, 73]})
+    f = fit(d, "yield_pct", "linear")
+    assert f.factor("resin").kind == "categorical"
+    # levels sorted: AAV9 -> -1, AAVX -> +1; AAVX is 5 lower on average
+    assert f.effects.loc["resin", "effect"] == pytest.approx(-5.5)
+    assert f.predict({"resin": ["AAV9"], "load": [1.5]})["prediction"].iloc[0] == pytest.approx(74.5)
+
+
+def test_summary_and_repr_readable():
+    f = fit(filtration(center=True), "rate", "A + C + D + A:C + A:D")
+    s = repr(f)
+    assert "DoE fit of 'rate'" in s and "Lack of fit" in s and "curvature" in s and "R2 pred" in s
+    assert isinstance(f, DoEFit)
+
+
+def test_does_not_modify_input():
+    d = ccd_yield(coded=False)
+    before = d.copy()
+    fit(d, "yield", "quadratic", [Factor("time", 80, 90), Factor("temp", 170, 180)])
+    pd.testing.assert_frame_equal(d, before)
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_response_loq_text_names_column_and_row():
+    d = ccd_yield().astype({"yield": object})
+    d.loc[3, "yield"] = "<LOQ"
+    with pytest.raises(InputError, match=r"column 'yield', row 4: expected a number, got '<LOQ'"):
+        fit(d, "yield", "quadratic")
+
+
+def test_missing_factor_column():
+    with pytest.raises(InputError, match=r"missing column 'C'"):
+        fit(ccd_yield(), "yield", "linear", ["A", "C"])
+    with pytest.raises(InputError, match=r"missing column 'temp'"):
+        fit(ccd_yield(), "yield", "linear", [Factor("A", -1, 1), Factor("temp", 170, 180)])
+
+
+def test_constant_factor_is_an_error():
+    d = ccd_yield().assign(C=5.0)
+    with pytest.raises(InputError, match=r"column 'C': the factor is held constant at 5"):
+        fit(d, "yield", "linear")
+    with pytest.raises(InputError, match=r"column 'C': the factor is held constant"):
+        fit(d, "yield", "linear", [Factor("A", -1, 1), Factor("C", 0, 10)])
+
+
+def test_more_terms_than_runs():
+    d = pd.DataFrame(_std_order(3))
+    d["D"] = d["A"] * d["B"] * d["C"]
+    d["y"] = np.arange(8.0)
+    with pytest.raises(InputError, match=r"model has 11 coefficients .* only 8 runs"):
+        fit(d, "y", "interactions")
+
+
+def test_out_of_range_factor_value_names_row():
+    d = ccd_yield(coded=False)
+    d.loc[6, "temp"] = 1750.0  # typing error
+    with pytest.raises(InputError, match=r"column 'temp', row 7: value\(s\) 1750 lie more than 2 coded units"):
+        fit(d, "yield", "quadratic", [Factor("time", 80, 90), Factor("temp", 170, 180)])
+
+
+def test_unknown_categorical_level_names_row():
+    d = pd.DataFrame({"resin": ["AAVX", "AAV9", "AAVX", "POROS"], "y": [1.0, 2.0, 1.1, 2.2]})
+    with pytest.raises(InputError, match=r"column 'resin', row 4: level\(s\) \['POROS'\]"):
+        fit(d, "y", "linear", [Factor("resin", levels=["AAVX", "AAV9"])])
+
+
+def test_saturated_non_orthogonal_fit_and_interval_errors():
+    d = pd.DataFrame({"x": [0.0, 1.0, 3.0], "y": [1.0, 2.0, 5.0]})
+    with pytest.raises(InputError, match=r"no residual degrees of freedom"):
+        fit(d, "y", "quadratic")
+    f = fit(filtration(), "rate", "A*B*C*D")
+    with pytest.raises(InputError, match=r"no residual degrees of freedom"):
+        f.predict({"A": [0], "B": [0], "C": [0], "D": [0]}, interval="confidence")
+    with pytest.raises(InputError, match=r"interval must be None, 'confidence' or 'prediction'"):
+        f.predict({"A": [0], "B": [0], "C": [0], "D": [0]}, interval="tolerance")
+
+
+def test_predict_missing_column_and_box_cox_nonpositive():
+    f = fit(ccd_yield(), "yield", "quadratic")
+    with pytest.raises(InputError, match=r"new settings: missing column 'B'"):
+        f.predict({"A": [0.0]})
+    d = pd.DataFrame({"x": [-1.0, 0, 1, -1, 0, 1], "y": [1.0, 0.0, 2.0, 1.1, 0.2, -0.5]})
+    with pytest.raises(InputError, match=r"column 'y', rows 2, 6: Box-Cox needs positive responses"):
+        fit(d, "y").box_cox()
+
+
+def test_response_listed_as_factor_and_bad_model():
+    with pytest.raises(InputError, match=r"'yield' is the response column"):
+        fit(ccd_yield(), "yield", "linear", ["A", "yield"])
+    with pytest.raises(InputError, match=r"unknown factor 'Z'"):
+        fit(ccd_yield(), "yield", "A + Z")
+    with pytest.raises(InputError, match=r"expected a pandas DataFrame"):
+        fit([1, 2, 3], "yield")
+
+
+def test_plots_build_for_saturated_and_response_surface_fits():
+    """Smoke test of pdkit.plots.doe (figures build and serialise)."""
+    from bokeh.embed import json_item
+
+    from pdkit.doe.optimize import design_space, robust_set_point
+    from pdkit.plots import doe as P
+
+    f = fit(ccd_yield(coded=False), "yield", "quadratic",
+            [Factor("time", 80, 90, "min"), Factor("temp", 170, 180, "degF")])
+    fs = fit(filtration(), "rate", "A*B*C*D")
+    space = design_space(f, {"yield": (79.5, None)}, n_draws=200, grid=12, seed=1)
+    figs = [P.half_normal_plot(fs), P.pareto_plot(fs), P.pareto_plot(f, by="effect"), P.residual_plots(f),
+            P.residual_plots(fs), P.profiler(f, {"time": 87}), P.contour_plot(f, "time", "temp"),
+            P.design_space_plot(space, 0.8, set_point=robust_set_point(space, tolerance=0.05))]
+    for g in figs:
+        json_item(g)
+    with pytest.raises(InputError, match="by must be 't' or 'effect'"):
+        P.pareto_plot(f, by="p")
