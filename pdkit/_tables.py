@@ -99,8 +99,17 @@ def read_table(path: str | Path, *, sheet: str | int | None = 0, what: str = "da
         raise InputError(f"{what} file '{p.name}' could not be read as a table: {exc}") from None
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise InputError(f"{what} file '{p.name}' has no data rows")
+    # pandas renames repeated headers ('a', 'a.1'): check the header row as written
+    try:
+        if suffix in {".xlsx", ".xlsm", ".xls"}:
+            header = pd.read_excel(p, sheet_name=sheet, header=None, nrows=1).iloc[0].tolist()
+        else:
+            header = pd.read_csv(p, sep=sep, engine="python", header=None, nrows=1).iloc[0].tolist()
+    except Exception:
+        header = list(df.columns)
+    header = [str(c).strip() for c in header]
     df.columns = [str(c).strip() for c in df.columns]
-    dupes = [c for c in df.columns if list(df.columns).count(c) > 1]
+    dupes = [c for c in header if header.count(c) > 1]
     if dupes:
         raise InputError(f"{what} file '{p.name}': duplicated column name(s) {sorted(set(dupes))}")
     df.attrs["source"] = p.name

@@ -46,6 +46,9 @@ True
 >>> check("scaleup.tip_speed_200L", "fast")  # doctest: +ELLIPSIS
 Not right yet: expected a number in m/s. Hint: ...
 False
+>>> check("scaleup.tip_speed_200L", None)
+Not right yet: expected a number in m/s. Hint: not answered yet - replace None with your answer and run the cell again.
+False
 """
 from __future__ import annotations
 
@@ -75,6 +78,8 @@ _KEYS = {
 }
 
 RIGHT = "Right!"
+#: Printed (after the expected type) when the answer is still ``None``.
+NOT_ANSWERED = "not answered yet - replace None with your answer and run the cell again."
 
 
 @dataclass(frozen=True, eq=False)
@@ -415,7 +420,8 @@ def check(exercise_id: str, answer: Any, *, registry: str | Path | None = None) 
         Id of a registered exercise, e.g. ``"scaleup.tip_speed_200L"``.
     answer : number, text, list or pint quantity
         The learner's answer.  Numbers may be given as text, with a unit when the
-        exercise has one (``"1.3 m/s"``).
+        exercise has one (``"1.3 m/s"``).  ``None`` (an exercise cell not yet
+        filled in) prints a "not answered yet" line and returns False.
     registry : path, optional
         Another registry file (for course authors testing new exercises).
 
@@ -437,6 +443,10 @@ def check(exercise_id: str, answer: Any, *, registry: str | Path | None = None) 
     """
     ex = _get(exercise_id, registry)
     grade, reason = _grade(answer, _expected(ex), ex)
+    if answer is None:
+        # the exercise cell as committed: say so kindly, without the exercise's hints or answer
+        print(f"Not right yet: {reason}. Hint: {NOT_ANSWERED}")
+        return False
     if grade == "right":
         print(RIGHT)
         return True

@@ -17,6 +17,7 @@ Examples
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -60,6 +61,9 @@ _ALIASES = {
 }
 
 
+_PER_SCALED = re.compile(r"/\s*(\d[\d.]*(?:[eE][+-]?\d+)?)\s+([A-Za-z_][A-Za-z_0-9]*)")
+
+
 @lru_cache(maxsize=1)
 def registry():
     """The shared pint ``UnitRegistry`` with pdkit's count units defined."""
@@ -81,6 +85,8 @@ def normalize_unit(unit: str | None) -> str:
         return _ALIASES[u]
     for a, b in (("µ", "u"), ("μ", "u"), ("%", "percent")):
         u = u.replace(a, b)
+    # "ng/1e13 vg" means ng per (1e13 vg); pint would read (ng/1e13)*vg
+    u = _PER_SCALED.sub(lambda m: f"/({m.group(1)} {m.group(2)})", u)
     return u
 
 

@@ -14,9 +14,11 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 _ready = False
 
-# BokehJS bundles embedded in notebooks and reports; MathJax (1.8 MB) is left out
-# because pdkit plots use plain-text axis labels.
-INLINE_COMPONENTS = ("bokeh", "bokeh-gl", "bokeh-widgets", "bokeh-tables")
+# BokehJS bundles embedded in notebooks and reports.  pdkit's figures use core
+# bokeh only (no bokeh widgets, DataTable, WebGL or LaTeX labels), so the other
+# bundles (MathJax alone is 1.8 MB) are left out; a plot module that needs one
+# must add it here.
+INLINE_COMPONENTS = ("bokeh",)
 
 
 def inline_resources():

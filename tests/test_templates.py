@@ -1,0 +1,103 @@
+"""Every shipped template runs through `pdkit run` on its sample data; `pdkit demo` links them all.
+
+The HTML of each report is opened in headless Chromium with the network disabled and
+must draw its bokeh plots (issue 2: reports a QA reviewer can read offline).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, require_chromium, run_cli
+from pdkit.params import list_templates
+from pdkit.record import read_records
+from pdkit.report import external_references
+
+pytestmark = pytest.mark.slow
+
+CONTRACT_TEMPLATES = ["doe_design", "doe_analysis", "upstream_yield", "downstream_yield",
+                      "release_evaluation", "spec_setting", "stability_shelf_life"]
+
+# Extra runs on the other sample files, so each data set is exercised through the runner.
+ALTERNATIVE_RUNS = {
+    "upstream_yield": [["-p", "data", "data_samples/upstream/plasmid_runs_synthetic.csv", "-p", "process", "plasmid"]],
+    "downstream_yield": [["-p", "data", "data_samples/downstream/plasmid_downstream_synthetic.csv",
+                          "-p", "product", "pDNA", "-p", "residual_per", "mg"]],
+    "release_evaluation": [["-p", "data", "data_samples/release/aav_release_synthetic.csv",
+                            "-p", "spec", "data_samples/specs/aav_ds_spec.yaml"]],
+    "stability_shelf_life": [["-p", "data", "data_samples/stability/plasmid_stability_synthetic.csv"]],
+    "doe_analysis": [["-p", "data", "data_samples/doe/plasmid_fermentation_screening_synthetic.csv"]],
+}
+
+
+def test_contract_templates_listed():
+    proc = run_cli("templates")
+    assert proc.returncode == 0, proc.stderr
+    for name in list_templates():
+        assert name in proc.stdout
+    missing = [t for t in CONTRACT_TEMPLATES if t not in list_templates()]
+    # templates arrive with their issues; those present must be contract names
+    assert set(list_templates()) <= set(CONTRACT_TEMPLATES), list_templates()
+    assert len(missing) < len(CONTRACT_TEMPLATES)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "pdkit-demo"
+    proc = run_cli("demo", "-o", str(out), cwd=ROOT, timeout=1800)
+    return out, proc
+
+
+def test_demo_runs_every_template_and_links_them(demo):
+    out, proc = demo
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    index = out / "index.html"
+    assert f"index: {index}" in proc.stdout
+    page = index.read_text()
+    for name in list_templates():
+        assert f"{name}/{name}.html" in page
+        manifest = json.loads((out / name / "manifest.json").read_text())
+        assert manifest["status"] == "succeeded", (name, manifest["error"])
+        assert read_records(out / name / f"{name}.ipynb"), f"{name} records no results"
+    assert external_references(page) == []
+    verify = run_cli("verify", str(out))
+    assert verify.returncode == 0, verify.stderr
+
+
+@pytest.mark.browser
+def test_demo_reports_render_offline(demo, tmp_path):
+    from _browser import load_offline
+
+    import os
+
+    chromium = require_chromium()
+    out, _ = demo
+    artifacts = Path(os.environ.get("PDKIT_TEST_ARTIFACTS", tmp_path))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    for name in list_templates():
+        html = out / name / f"{name}.html"
+        page = html.read_text()
+        assert external_references(page) == [], name
+        has_plot = "Bokeh" in page and "bk-root" in page or "data-root-id" in page
+        check = load_offline(html, chromium, screenshot=artifacts / f"{name}.png",
+                             selector="canvas" if has_plot else "#pdkit-header")
+        assert check.network_requests == [], (name, check.network_requests)
+        assert check.page_errors == [], (name, check.page_errors)
+        if has_plot:
+            assert check.canvases >= 1, f"{name}: no bokeh canvas rendered offline"
+        else:
+            assert check.canvases >= 1, f"{name}: header not rendered"
+
+
+@pytest.mark.parametrize("name, args", [(n, a) for n, runs in ALTERNATIVE_RUNS.items() for a in runs])
+def test_template_runs_on_alternative_sample_data(name, args, tmp_path):
+    if name not in list_templates():
+        pytest.skip(f"template {name} not shipped yet")
+    out = tmp_path / name
+    proc = run_cli("run", name, *args, "-o", str(out), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "succeeded"
+    assert read_records(out / f"{name}.ipynb")
