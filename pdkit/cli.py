@@ -1,4 +1,4 @@
-"""The ``pdkit`` command line: templates, run, verify, demo, lab.
+"""The ``pdkit`` command line: templates, run, batch, verify, demo, lab.
 
 Exit codes: 0 success; 1 a report's execution failed (or verification found a
 change); 2 invalid parameters or input, reported in one line before any kernel
@@ -150,6 +150,11 @@ def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
         argv.append("--no-browser")
     click.echo(f"JupyterLab on http://127.0.0.1:{port}/lab?token={token}")
     os.execv(sys.executable, argv)
+
+
+from .batch import batch_command  # noqa: E402  (only click at import time)
+
+main.add_command(batch_command, "batch")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -175,6 +175,6 @@ def test_unknown_template_exit_2(tmp_path):
 
 
 def test_help_on_every_command():
-    for cmd in ([], ["templates"], ["run"], ["verify"], ["demo"], ["lab"]):
+    for cmd in ([], ["templates"], ["run"], ["batch"], ["verify"], ["demo"], ["lab"]):
         proc = run_cli(*cmd, "--help")
         assert proc.returncode == 0 and "Usage:" in proc.stdout

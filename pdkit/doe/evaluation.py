@@ -1,0 +1,376 @@
+"""Design evaluation for a chosen model: efficiencies, VIFs, power, aliasing, correlations.
+
+Definitions (X = N x p model matrix in coded units, M = X'X, d(x) = f(x)' M^-1 f(x)):
+
+* D-efficiency = 100 |M|^(1/p) / N (JMP, Montgomery DAE 8th ed. 11.4): 100 for
+  an orthogonal +/-1 design.
+* A-efficiency = 100 p / trace(N M^-1) (JMP).
+* G-efficiency = 100 p / (N max_x d(x)) (Myers, Montgomery & Anderson-Cook,
+  *Response Surface Methodology* 3rd ed., 8.2), the maximum taken over a grid of
+  the cube [-1, 1]^k (5 levels per continuous factor up to 6 factors, 3 up to
+  10, random points plus vertices beyond) and the design points inside it.
+  JMP's G-efficiency is the square root form 100 sqrt(p / (N max d)) over the
+  design points; ``g_efficiency_jmp`` gives it.
+* I-criterion = average prediction variance trace(M^-1 W) with W the moment
+  matrix of the uniform distribution on the cube (exact 3-point Gauss-Legendre
+  tensor quadrature; categorical levels equally weighted); reported as
+  ``average_variance`` (JMP "Average Variance of Prediction", in units of
+  sigma^2).  There is no absolute I-efficiency (the I-optimal design is not
+  known in closed form); ``i_efficiency_vs(other)`` compares two designs.
+* VIF of a model column = [M^-1]_jj * sum_i (x_ij - mean_j)^2.
+* Power per term: the anticipated coefficient is ``effect_size / 2`` for every
+  model column of the term (an effect of ``effect_size`` from -1 to +1), so the
+  noncentrality is lambda = b' C^-1 b / sigma^2 with C the term's block of M^-1;
+  power = P(F'(df_term, N - p, lambda) > F_{1-alpha}(df_term, N - p))
+  (scipy.stats.ncf); for one-column terms this equals the two-sided noncentral-t power.
+* Alias matrix A = (X1'X1)^-1 X1'X2 for omitted terms X2 (default: all
+  two-factor interactions not in the model).
+
+Examples
+--------
+>>> from pdkit.doe.factors import Factor
+>>> from pdkit.doe.designs import full_factorial
+>>> d = full_factorial([Factor("A", 0, 1), Factor("B", 0, 1), Factor("C", 0, 1)])
+>>> ev = evaluate(d, "interactions")
+>>> round(ev.d_efficiency, 6), round(ev.a_efficiency, 6)
+(100.0, 100.0)
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import InputError
+from .designs import Design, _RowBuilder, _region_points, _settings_to_numeric, moment_matrix
+from .model import model_terms, term_columns, term_order
+
+__all__ = ["evaluate", "DesignEvaluation", "AliasingWarning", "DesignWarning", "prediction_variance"]
+
+
+class DesignWarning(UserWarning):
+    """A design property the user should know about (pdkit warning class)."""
+
+
+class AliasingWarning(DesignWarning):
+    """Model terms cannot all be estimated from the design (they are aliased)."""
+
+
+@dataclass(frozen=True, eq=False)
+class DesignEvaluation:
+    """Result of :func:`evaluate`.
+
+    Attributes
+    ----------
+    n_runs, n_coefficients, df_error : int
+    terms : list of str
+        Model terms.
+    d_efficiency, a_efficiency, g_efficiency, g_efficiency_jmp : float
+        In percent (0 when the design cannot estimate the model).
+    average_variance, max_variance : float
+        Average (I-criterion) and maximum of d(x) over the region, in sigma^2 units
+        (``inf`` when the model is not estimable).
+    coefficients : DataFrame
+        Per model column: ``term``, ``std_error`` (in units of sigma), ``vif``.
+    power : DataFrame
+        Per term: ``df``, ``coefficient``, ``noncentrality``, ``power``.
+    alias_matrix : DataFrame
+        Rows model columns, columns omitted terms.
+    correlation : DataFrame
+        Absolute correlations between the (non-intercept) model and omitted columns.
+    aliased_terms : tuple of str
+        Model terms that cannot be estimated.
+    """
+
+    n_runs: int
+    n_coefficients: int
+    df_error: int
+    terms: list
+    d_efficiency: float
+    a_efficiency: float
+    g_efficiency: float
+    g_efficiency_jmp: float
+    average_variance: float
+    max_variance: float
+    coefficients: pd.DataFrame
+    power: pd.DataFrame
+    alias_matrix: pd.DataFrame
+    correlation: pd.DataFrame
+    aliased_terms: tuple
+    effect_size: float
+    sigma: float
+    alpha: float
+
+    def i_efficiency_vs(self, other: "DesignEvaluation") -> float:
+        """Relative I-efficiency in percent: 100 * other.average_variance / self.average_variance."""
+        if not np.isfinite(self.average_variance):
+            return 0.0
+        return float(100.0 * other.average_variance / self.average_variance)
+
+    def summary(self) -> pd.Series:
+        """The headline numbers as a Series."""
+        return pd.Series(
+            {
+                "runs": self.n_runs,
+                "coefficients": self.n_coefficients,
+                "error df": self.df_error,
+                "D-efficiency (%)": self.d_efficiency,
+                "A-efficiency (%)": self.a_efficiency,
+                "G-efficiency (%)": self.g_efficiency,
+                "average prediction variance": self.average_variance,
+                "max prediction variance": self.max_variance,
+            }
+        )
+
+
+def _design_matrix(design: Design, terms: Sequence[str]) -> tuple[np.ndarray, list[str], _RowBuilder]:
+    rb = _RowBuilder(terms, list(design.factors))
+    S = _settings_to_numeric(design.coded, design.factors)
+    return rb(S), rb.columns, rb
+
+
+def _dependent_columns(X: np.ndarray, tol: float = 1e-9) -> list[int]:
+    """Columns lying in the span of the others (each part of a linear dependency)."""
+    n, p = X.shape
+    scale = np.linalg.norm(X, axis=0)
+    scale[scale == 0] = 1.0
+    Xs = X / scale
+    if np.linalg.matrix_rank(Xs, tol=tol * max(n, p)) == p:
+        return []
+    _, s, vt = np.linalg.svd(Xs, full_matrices=True)
+    rank = int((s > tol * max(n, p) * s[0]).sum()) if s.size else 0
+    null = vt[rank:]
+    involved = np.abs(null).max(axis=0) > 1e-7
+    return [j for j in range(p) if involved[j]]
+
+
+def prediction_variance(design: Design, model: str | Sequence[str], points: pd.DataFrame) -> np.ndarray:
+    """Unscaled prediction variance d(x) = f(x)'(X'X)^-1 f(x) at coded ``points``.
+
+    Examples
+    --------
+    >>> from pdkit.doe.factors import Factor
+    >>> from pdkit.doe.designs import full_factorial
+    >>> d = full_factorial([Factor("A", 0, 1), Factor("B", 0, 1)])
+    >>> prediction_variance(d, "linear", pd.DataFrame({"A": [0.0], "B": [0.0]})).tolist()
+    [0.25]
+    """
+    factors = list(design.factors)
+    terms = model_terms(model, factors)
+    X, _, rb = _design_matrix(design, terms)
+    M = X.T @ X
+    F = rb(_settings_to_numeric(points, factors))
+    Minv = np.linalg.inv(M)
+    return np.einsum("ij,jk,ik->i", F, Minv, F)
+
+
+def evaluate(
+    design: Design,
+    model: str | Sequence[str] = "linear",
+    effect_size: float = 2.0,
+    sigma: float = 1.0,
+    alpha: float = 0.05,
+    *,
+    alias_terms: Sequence[str] | str | None = None,
+    seed: int = 0,
+) -> DesignEvaluation:
+    """Evaluate a design for a model (see the module docstring for definitions).
+
+    Parameters
+    ----------
+    design : Design
+    model : str or list
+        ``"linear"``, ``"interactions"``, ``"quadratic"``, a formula or a list of terms.
+    effect_size : float
+        Change in the response, in response units, between the -1 and +1
+        settings of a term (coefficient = effect_size / 2).  Default 2 with
+        ``sigma=1`` (a "2-sigma effect", coefficient 1 as in JMP).
+    sigma : float
+        Residual standard deviation.
+    alpha : float
+        Significance level of the tests.
+    alias_terms : list of str or "interactions" or "quadratic", optional
+        Terms omitted from the model for the alias matrix; default all two-factor
+        interactions not in the model.
+    seed : int
+        Seed of the Monte Carlo points used only when the region is too large
+        for quadrature/grid evaluation (more than 10 continuous factors).
+
+    Warns
+    -----
+    AliasingWarning
+        When model terms are aliased (the design cannot estimate the model);
+        the efficiencies are then 0 and the aliased terms have infinite
+        standard errors and VIFs and zero power.
+
+    Examples
+    --------
+    >>> from pdkit.doe.factors import Factor
+    >>> from pdkit.doe.designs import central_composite
+    >>> d = central_composite([Factor("A", 0, 1), Factor("B", 0, 1)], alpha="face", center=1)
+    >>> ev = evaluate(d, "quadratic")
+    >>> ev.n_runs, ev.n_coefficients, ev.df_error
+    (9, 6, 3)
+    """
+    if not isinstance(design, Design):
+        raise InputError(f"design: expected a pdkit Design, got {type(design).__name__}")
+    for name, v, lo in (("effect_size", effect_size, None), ("sigma", sigma, 0.0)):
+        try:
+            fv = float(v)
+        except (TypeError, ValueError):
+            raise InputError(f"{name}: expected a number, got {v!r}") from None
+        if not np.isfinite(fv) or (lo is not None and fv <= lo):
+            raise InputError(f"{name}: expected a finite number{' > 0' if lo is not None else ''}, got {v!r}")
+    try:
+        alpha = float(alpha)
+    except (TypeError, ValueError):
+        raise InputError(f"alpha: expected a number in (0, 1), got {alpha!r}") from None
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha: expected a number in (0, 1), got {alpha!r}")
+    effect_size, sigma = float(effect_size), float(sigma)
+    factors = list(design.factors)
+    terms = model_terms(model, factors)
+    X, cols, rb = _design_matrix(design, terms)
+    N, p = X.shape
+    if p > N:
+        raise InputError(f"model has {p} coefficients ({len(terms)} terms) but the design has only {N} runs; "
+                         f"need at least {p} runs or a smaller model")
+    col_term = {c: t for t, cs in term_columns(terms, factors).items() for c in cs}
+    dep = _dependent_columns(X)
+    aliased_terms = tuple(dict.fromkeys(col_term[cols[j]] for j in dep))
+    M = X.T @ X
+    estimable = not dep
+    if not estimable:
+        warnings.warn(
+            f"the design cannot estimate model term(s) {', '.join(aliased_terms)}: they are aliased with each "
+            "other or with the intercept; efficiencies are reported as 0",
+            AliasingWarning,
+            stacklevel=2,
+        )
+    df_error = N - p
+
+    # region for G and I
+    P_grid, _ = _region_points(factors, "grid", seed=seed)
+    S_design = _settings_to_numeric(design.coded, factors)
+    cont = [j for j, f in enumerate(factors) if f.is_continuous]
+    inside = np.all(np.abs(S_design[:, cont]) <= 1 + 1e-9, axis=1) if cont else np.ones(N, dtype=bool)
+    F_region = rb(np.vstack([P_grid, S_design[inside]]))
+    if estimable:
+        Minv = np.linalg.inv(M)
+        Minv = (Minv + Minv.T) / 2
+        d_eff = 100.0 * np.exp(np.linalg.slogdet(M)[1] / p) / N
+        a_eff = 100.0 * p / np.trace(N * Minv)
+        dvar = np.einsum("ij,jk,ik->i", F_region, Minv, F_region)
+        max_var = float(dvar.max())
+        g_eff = 100.0 * p / (N * max_var)
+        d_pts = np.einsum("ij,jk,ik->i", X, Minv, X)
+        g_jmp = 100.0 * np.sqrt(p / N) / np.sqrt(d_pts.max())
+        W = moment_matrix(factors, terms, seed=seed)
+        avg_var = float(np.trace(Minv @ W))
+        se = np.sqrt(np.clip(np.diag(Minv), 0, None))
+    else:
+        d_eff = a_eff = g_eff = g_jmp = 0.0
+        max_var = avg_var = float("inf")
+        Mp = np.linalg.pinv(M)
+        se = np.sqrt(np.clip(np.diag(Mp), 0, None))
+        se[dep] = np.inf
+        Minv = Mp
+
+    # VIFs
+    centred = X - X.mean(axis=0)
+    ss = (centred**2).sum(axis=0)
+    vif = np.ones(p)
+    for j, c in enumerate(cols):
+        if c == "Intercept":
+            vif[j] = np.nan  # removed below
+        elif j in dep or ss[j] <= 1e-12:
+            vif[j] = np.inf
+        else:
+            vif[j] = Minv[j, j] * ss[j]
+    coef = pd.DataFrame({"term": [col_term[c] for c in cols], "std_error": se, "vif": vif}, index=pd.Index(cols, name="column"))
+    coef = coef.drop(index="Intercept")
+    coef = pd.concat([pd.DataFrame({"term": ["Intercept"], "std_error": [se[0]], "vif": [1.0]},
+                                   index=pd.Index(["Intercept"], name="column")), coef])
+
+    # power per term
+    beta = effect_size / 2.0
+    rows = []
+    mapping = term_columns(terms, factors)
+    for t in terms[1:]:
+        idx = [cols.index(c) for c in mapping[t]]
+        df1 = len(idx)
+        if not estimable and t in aliased_terms:
+            rows.append({"term": t, "df": df1, "coefficient": beta, "noncentrality": 0.0, "power": 0.0})
+            continue
+        b = np.full(df1, beta)
+        C = Minv[np.ix_(idx, idx)]
+        lam = float(b @ np.linalg.solve(C, b)) / sigma**2
+        if df_error > 0:
+            fcrit = stats.f.ppf(1 - alpha, df1, df_error)
+            pw = float(stats.ncf.sf(fcrit, df1, df_error, lam))
+        else:
+            pw = float("nan")
+        rows.append({"term": t, "df": df1, "coefficient": beta, "noncentrality": lam, "power": pw})
+    power = pd.DataFrame(rows, columns=["term", "df", "coefficient", "noncentrality", "power"]).set_index("term")
+    if df_error == 0:
+        warnings.warn(
+            f"the design has {N} runs for {p} coefficients: no error degrees of freedom, so power cannot be "
+            "computed (the power column is empty)",
+            DesignWarning,
+            stacklevel=2,
+        )
+
+    # alias matrix
+    if alias_terms is None:
+        cand = model_terms("interactions", factors)
+        omitted = [t for t in cand if term_order(t) == 2 and t not in terms]
+    elif isinstance(alias_terms, str) and alias_terms in ("interactions", "quadratic"):
+        omitted = [t for t in model_terms(alias_terms, factors) if t not in terms]
+    else:
+        omitted = [t for t in model_terms(list(alias_terms), factors)[1:] if t not in terms]
+    if omitted:
+        rb2 = _RowBuilder(["Intercept"] + omitted, factors)
+        X2 = rb2(S_design)[:, 1:]
+        cols2 = rb2.columns[1:]
+        Amat = (np.linalg.pinv(M) if not estimable else Minv) @ X.T @ X2
+        Amat[np.abs(Amat) < 1e-12] = 0.0
+        alias = pd.DataFrame(Amat, index=pd.Index(cols, name="column"), columns=cols2)
+    else:
+        X2 = np.zeros((N, 0))
+        cols2 = []
+        alias = pd.DataFrame(index=pd.Index(cols, name="column"))
+    # correlation map (absolute), constant columns -> 0 off the diagonal
+    allX = np.hstack([X[:, 1:], X2])
+    names_all = cols[1:] + list(cols2)
+    Z = allX - allX.mean(axis=0)
+    norm = np.sqrt((Z**2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        R = np.abs(Z.T @ Z) / np.outer(norm, norm)
+    R[~np.isfinite(R)] = 0.0
+    np.fill_diagonal(R, 1.0)
+    corr = pd.DataFrame(np.clip(R, 0, 1), index=names_all, columns=names_all)
+
+    return DesignEvaluation(
+        n_runs=N,
+        n_coefficients=p,
+        df_error=df_error,
+        terms=terms,
+        d_efficiency=float(d_eff),
+        a_efficiency=float(a_eff),
+        g_efficiency=float(g_eff),
+        g_efficiency_jmp=float(g_jmp),
+        average_variance=float(avg_var),
+        max_variance=float(max_var),
+        coefficients=coef,
+        power=power,
+        alias_matrix=alias,
+        correlation=corr,
+        aliased_terms=aliased_terms,
+        effect_size=effect_size,
+        sigma=sigma,
+        alpha=alpha,
+    )

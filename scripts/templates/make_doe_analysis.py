@@ -1,0 +1,335 @@
+"""Build templates/doe_analysis.ipynb (outputs cleared) with nbformat.
+
+Usage: ``python scripts/templates/make_doe_analysis.py [--out PATH]``.
+Running it twice gives byte-identical notebooks (fixed cell ids).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "doe_analysis"
+
+INTRO = """\
+# Design of experiments: analysis, optimum and design space
+
+This report analyses the results of a designed experiment: for each response it fits the
+model by least squares in coded units (-1/+1 at each factor's lowest/highest setting in the
+data), shows the ANOVA with partial sums of squares, the coefficients with confidence
+intervals, the lack-of-fit and curvature tests, the half-normal and Pareto charts (with
+Lenth's margin of error for an unreplicated two-level design), reduces the model by
+hierarchical backward elimination, checks the residuals and suggests a Box-Cox
+transformation. With a goals file it then finds the settings that maximise the overall
+desirability (Derringer & Suich 1980) and maps the probability that a new run meets every
+specification over two factors (a Bayesian design space after Peterson 2004), with a
+robust set point. Terms that the design cannot separate (aliases) are left out and listed."""
+
+PARAMETERS = """\
+data: str = "data_samples/doe/aav_transfection_rsm_synthetic.csv"  # Results: one row per run, factor columns in their units, response columns {file: csv, xlsx}
+response: str = "all"  # Response column(s) to analyse: a name, a comma list, or all (every numeric column that is neither a factor nor a bookkeeping column such as run or block)
+factors: str = "auto"  # Factor columns (comma list), or auto: numeric columns with at most 5 distinct values, except run/order/block columns
+model: str = "auto"  # Model before reduction; auto = quadratic when the design supports it, else main effects and two-factor interactions {choices: auto, linear, interactions, quadratic}
+alpha: float = 0.05  # Significance level for the tests, the confidence intervals and the model reduction {range: (0, 0.5]}
+goals: str | None = "data_samples/doe/aav_goals.yaml"  # Transformations, desirability goals and specifications (YAML; keys transform, goals, specs); None skips the optimum and the design space {file: yaml}
+design_x: str = "auto"  # First factor of the design-space map (auto: the factor with the largest effects)
+design_y: str = "auto"  # Second factor of the design-space map (auto: the next largest)
+n_draws: int = 2000  # Monte Carlo draws per grid point of the design space {range: [100, 100000]}
+seed: int = 1  # Seed of the optimiser's starting points and of the design-space draws {range: [0, ]}"""
+
+CHECK = """\
+from pdkit.params import check_parameters
+P = check_parameters("doe_analysis", globals())"""
+
+SETUP = """\
+import warnings
+
+import numpy as np
+import pandas as pd
+import yaml
+from IPython.display import Markdown, display
+
+import pdkit.plots
+from pdkit import doe
+from pdkit._tables import numeric_column, read_table, require_columns
+from pdkit.doe.analysis import lenth
+from pdkit.doe.model import model_matrix, model_terms
+from pdkit.errors import InputError
+from pdkit.plots.doe import design_space_plot, half_normal_plot, pareto_plot, profiler, residual_plots
+from pdkit.record import record
+
+table = read_table(P.data, what="DoE results")
+spec = yaml.safe_load(P.goals.read_text(encoding="utf-8")) if P.goals else {}
+if not isinstance(spec, dict) or not set(spec) <= {"transform", "goals", "specs"}:
+    raise InputError(f"{P.goals.name}: expected a mapping with keys transform, goals, specs")
+notes = []
+for col, how in (spec.get("transform") or {}).items():
+    if how != "log10":
+        raise InputError(f"{P.goals.name}, transform of '{col}': only log10 is supported, got {how!r}")
+    if col not in table.columns:
+        notes.append(f"transform: column '{col}' is not in {P.data.name}; skipped")
+        continue
+    v = numeric_column(table, col, P.data.name)
+    if (v <= 0).any():
+        raise InputError(f"{P.data.name}, column '{col}': log10 needs positive values")
+    table = table.drop(columns=col).assign(**{f"log10_{col}": np.log10(v)})
+    notes.append(f"`{col}` is analysed as `log10_{col}` (log10 scale)")
+
+BOOKKEEPING = {"run", "run_order", "std_order", "order", "block", "blocks", "point_type", "batch", "id"}
+numeric = [c for c in table.columns if c.lower() not in BOOKKEEPING
+           and pd.to_numeric(table[c], errors="coerce").notna().all()]
+if P.factors.strip().lower() == "auto":
+    factor_names = [c for c in numeric if pd.to_numeric(table[c]).nunique() <= 5]
+else:
+    factor_names = [c.strip() for c in P.factors.split(",") if c.strip()]
+    require_columns(table, factor_names, P.data.name)
+if P.response.strip().lower() == "all":
+    responses = [c for c in numeric if c not in factor_names]
+else:
+    responses = [c.strip() for c in P.response.split(",") if c.strip()]
+    require_columns(table, responses, P.data.name)
+if not factor_names or not responses:
+    raise InputError(f"{P.data.name}: found factors {factor_names} and responses {responses}; "
+                     "name them with the factors and response parameters")
+
+
+def estimable(model):
+    # terms of `model` in model order, skipping any the design cannot separate from earlier ones
+    facs = [doe.Factor(n, float(table[n].min()), float(table[n].max())) for n in factor_names]
+    terms = model_terms(model, facs)
+    coded = pd.DataFrame({f.name: f.to_coded(pd.to_numeric(table[f.name]).to_numpy()) for f in facs})
+    X = model_matrix(coded, terms, facs).to_numpy()
+    keep = []
+    for j in range(len(terms)):
+        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+            keep.append(j)
+    return [terms[j] for j in keep], [t for j, t in enumerate(terms) if j not in keep]
+
+
+if P.model == "auto":
+    q_terms, q_dropped = estimable("quadratic")
+    model_used = "quadratic" if not q_dropped and len(q_terms) < len(table) else "interactions"
+else:
+    model_used = P.model
+terms, dropped = estimable(model_used)
+if dropped:
+    notes.append(f"not estimable separately (aliased with earlier terms), left out: {', '.join(dropped)}")
+coded_all = pd.DataFrame({n: 2 * (pd.to_numeric(table[n]) - table[n].min()) / (table[n].max() - table[n].min()) - 1
+                          for n in factor_names})
+is_center = (coded_all.abs() < 1e-9).all(axis=1)
+two_level = bool(((coded_all.abs() - 1).abs() < 1e-9).all(axis=1).where(~is_center, True).all())
+display(Markdown(f"**{len(table)} runs.** Factors: {', '.join(f'`{f}`' for f in factor_names)}. "
+                 f"Responses: {', '.join(f'`{r}`' for r in responses)}. Model: **{model_used}** "
+                 f"({len(terms)} terms)." + "".join(f"\\n- {n}" for n in notes)))
+record("n_runs", len(table))
+record("factors", factor_names)
+record("responses", responses)
+record("model", model_used)
+record("dropped_terms", dropped)
+run_col = next((c for c in table.columns if c.lower() in ("run", "run_order")), None)
+fits = {r: doe.fit(table, r, terms, factors=factor_names, run_order=run_col, alpha=P.alpha) for r in responses}"""
+
+ANOVA_MD = """\
+## Full model: ANOVA and coefficients
+
+Partial (Type III) sums of squares per term; `Curvature` compares the centre runs with the
+factorial runs of a two-level design; `Lack of fit` compares the residual with the pure
+error of replicated runs. Coefficients are in coded units with
+100(1 - `alpha`) % confidence intervals."""
+
+ANOVA = """\
+for r, f in fits.items():
+    display(Markdown(f"### {r}\\nR² = {f.r2:.4f}, adjusted R² = "
+                     + ("n/a" if f.r2_adj is None else f"{f.r2_adj:.4f}") + ", predicted R² = "
+                     + ("n/a" if f.r2_pred is None else f"{f.r2_pred:.4f}")
+                     + ("" if f.rmse is None else f", RMSE = {f.rmse:.4g}")
+                     + ("" if f.lack_of_fit is not None else f". Lack of fit not tested: {f.lack_of_fit_reason}.")))
+    display(f.anova.round(4))
+    display(f.coefficients.round(4))
+    record(f"{r}_r2", f.r2)
+    record(f"{r}_r2_adj", f.r2_adj)
+    record(f"{r}_r2_pred", f.r2_pred)
+    record(f"{r}_rmse", f.rmse)
+    record(f"{r}_lack_of_fit_p", None if f.lack_of_fit is None else f.lack_of_fit.p)
+    record(f"{r}_curvature_p", None if f.curvature is None else f.curvature.p)
+    record(f"{r}_coefficients", f.coefficients)"""
+
+EFFECTS_MD = """\
+## Effects: half-normal and Pareto charts
+
+Two-level designs: the half-normal plot of the effects (2 x coefficient) with Lenth's
+(1989) margin of error (dashed) and simultaneous margin of error (dotted), computed from the
+factorial runs; effects beyond the margin of error are flagged as active. Every design: the
+Pareto chart of |t| with the two-sided critical value."""
+
+EFFECTS = """\
+for r, f in fits.items():
+    display(Markdown(f"### {r}"))
+    if two_level and len(f.effects) > 2:
+        fac_rows = table[~is_center.to_numpy()]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            screen = doe.fit(fac_rows, r, [t for t in terms if not t.endswith("^2")],
+                             factors=[doe.Factor(n, float(table[n].min()), float(table[n].max()))
+                                      for n in factor_names], alpha=P.alpha)
+        L = lenth(screen.effects["effect"], alpha=P.alpha)
+        active = screen.effects.index[screen.effects["effect"].abs() > L.me].tolist()
+        display(Markdown(f"Lenth: PSE = {L.pse:.4g}, ME = {L.me:.4g}, SME = {L.sme:.4g} ({L.m} effects); "
+                         f"active: {', '.join(active) or 'none'}"))
+        record(f"{r}_lenth_me", L.me)
+        record(f"{r}_lenth_active", active)
+        pdkit.plots.show(half_normal_plot(screen))
+    pdkit.plots.show(pareto_plot(f))"""
+
+REDUCE_MD = """\
+## Reduced model
+
+Backward elimination: the term with the largest p-value above `alpha` is removed and the
+model refitted, until every term is significant, keeping hierarchy (a main effect stays
+while an interaction or square containing it stays)."""
+
+REDUCE = """\
+reduced = {r: f.reduce(alpha=P.alpha, hierarchy=True) for r, f in fits.items()}
+for r, g in reduced.items():
+    display(Markdown(f"### {r}\\nKept: {', '.join(t for t in g.terms if t != 'Intercept') or 'intercept only'}; "
+                     f"R² = {g.r2:.4f}, adjusted R² = " + ("n/a" if g.r2_adj is None else f"{g.r2_adj:.4f}")
+                     + ", predicted R² = " + ("n/a" if g.r2_pred is None else f"{g.r2_pred:.4f}")
+                     + ("" if g.lack_of_fit is None else f", lack of fit p = {g.lack_of_fit.p:.4f}")))
+    display(g.coefficients.round(4))
+    record(f"{r}_reduced_terms", [t for t in g.terms if t != "Intercept"])
+    record(f"{r}_reduced_coefficients", g.coefficients)"""
+
+DIAG_MD = """\
+## Diagnostics and Box-Cox
+
+Residuals of the reduced model: normal plot, against fitted values and run order, and
+Cook's distance (values above 1 deserve a look). The Box-Cox profile suggests a power
+transformation when its confidence interval excludes 1."""
+
+DIAG = """\
+for r, g in reduced.items():
+    display(Markdown(f"### {r}"))
+    if g.df_resid >= 1:
+        pdkit.plots.show(residual_plots(g))
+        dg = g.diagnostics
+        if "cooks_distance" in dg:
+            record(f"{r}_max_cooks_distance", float(dg["cooks_distance"].max()))
+    try:
+        bc = g.box_cox(alpha=P.alpha)
+        display(Markdown(f"Box-Cox: {bc.message}."))
+        record(f"{r}_box_cox_lambda", bc.lam)
+        record(f"{r}_box_cox_suggestion", bc.suggestion)
+    except InputError as exc:
+        display(Markdown(f"Box-Cox not computed: {exc}"))
+    if any(f.is_continuous for f in g.factors) and g.df_resid >= 1:
+        pdkit.plots.show(profiler(g))"""
+
+OPT_MD = """\
+## Optimum (desirability)
+
+Each response with a goal gets an individual desirability between 0 and 1 (Derringer &
+Suich 1980); the overall desirability is their geometric mean. The search (seeded
+multi-start) stays inside the tested factor ranges and uses the reduced models."""
+
+OPT = """\
+goals = {k: v for k, v in (spec.get("goals") or {}).items() if k in reduced}
+skipped = sorted(set(spec.get("goals") or {}) - set(goals))
+if skipped:
+    display(Markdown(f"Goals for responses not analysed here, skipped: {', '.join(skipped)}."))
+optimum = None
+if goals:
+    optimum = doe.maximize_desirability({k: reduced[k] for k in goals}, goals, seed=P.seed)
+    display(pd.DataFrame({"setting": optimum.settings}).round(4))
+    display(pd.DataFrame({"predicted": optimum.predicted, "desirability": optimum.desirabilities}).round(4))
+    display(Markdown(f"**Overall desirability D = {optimum.overall:.3f}.**"))
+    record("optimum_settings", optimum.settings)
+    record("optimum_predicted", optimum.predicted)
+    record("optimum_desirability", optimum.overall)
+else:
+    display(Markdown("No goals for the analysed responses: no optimisation."))"""
+
+DS_MD = """\
+## Design space and robust set point
+
+The probability that a new run meets every specification, over two factors with the
+others held at the optimum, by Monte Carlo over the parameter uncertainty and the residual
+error of each reduced model. The robust set point is the grid point with the highest
+probability, as far as possible from the edge of that region."""
+
+DS = """\
+specs = {k: tuple(v) for k, v in (spec.get("specs") or {}).items() if k in reduced}
+ds_fits = {k: reduced[k] for k in specs}
+if specs and all(f.df_resid >= 1 for f in ds_fits.values()):
+    weight = pd.Series(0.0, index=factor_names)
+    for f in ds_fits.values():
+        t = f.coefficients["t"].abs()
+        for n in factor_names:
+            weight[n] += float(t[[c for c in t.index if n in c.replace("^2", "").split(":")]].sum())
+    ranked = weight.sort_values(ascending=False, kind="mergesort").index.tolist()
+    x = P.design_x if P.design_x != "auto" else next(n for n in ranked if n != P.design_y)
+    y = P.design_y if P.design_y != "auto" else next(n for n in ranked if n != x)
+    hold = {k: v for k, v in (optimum.settings if optimum else {}).items() if k not in (x, y)}
+    space = doe.design_space(ds_fits, specs, n_draws=P.n_draws, seed=P.seed, grid=31, x=x, y=y, hold=hold)
+    tol = 2 * np.sqrt(0.25 / P.n_draws)
+    sp = doe.robust_set_point(space, tolerance=tol)
+    display(Markdown(f"Specifications: {', '.join(f'{k} in [{a}, {b}]' for k, (a, b) in specs.items())}. "
+                     f"Map over `{x}` and `{y}`; held: {', '.join(f'{k} = {v:.4g}' for k, v in hold.items()) or 'none'}."))
+    pdkit.plots.show(design_space_plot(space, probability=0.9, set_point=sp))
+    display(pd.DataFrame({"set point": sp.settings}).round(4))
+    display(Markdown(f"**Robust set point: P(all specifications met) = {sp.probability:.3f}** "
+                     f"({P.n_draws} draws, seed {P.seed}); fraction of the map with P >= 0.9: "
+                     f"{float((space >= 0.9).mean()):.3f}."))
+    record("design_space_x", x)
+    record("design_space_y", y)
+    record("design_space_max_probability", float(space.max()))
+    record("design_space_fraction_p90", float((space >= 0.9).mean()))
+    record("set_point", sp.settings)
+    record("set_point_probability", sp.probability)
+else:
+    display(Markdown("No specifications for the analysed responses (or a saturated model): no design space."))"""
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    cells = [
+        nbformat.v4.new_markdown_cell(INTRO),
+        nbformat.v4.new_code_cell(PARAMETERS),
+        nbformat.v4.new_code_cell(CHECK),
+        nbformat.v4.new_code_cell(SETUP),
+        nbformat.v4.new_markdown_cell(ANOVA_MD),
+        nbformat.v4.new_code_cell(ANOVA),
+        nbformat.v4.new_markdown_cell(EFFECTS_MD),
+        nbformat.v4.new_code_cell(EFFECTS),
+        nbformat.v4.new_markdown_cell(REDUCE_MD),
+        nbformat.v4.new_code_cell(REDUCE),
+        nbformat.v4.new_markdown_cell(DIAG_MD),
+        nbformat.v4.new_code_cell(DIAG),
+        nbformat.v4.new_markdown_cell(OPT_MD),
+        nbformat.v4.new_code_cell(OPT),
+        nbformat.v4.new_markdown_cell(DS_MD),
+        nbformat.v4.new_code_cell(DS),
+    ]
+    cells[1].metadata["tags"] = ["parameters"]
+    for i, cell in enumerate(cells):
+        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
+    nb.cells = cells
+    return nb
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "templates" / f"{NAME}.ipynb")
+    args = ap.parse_args(argv)
+    nb = build()
+    nbformat.validate(nb)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(args.out))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Notebooks run in a real JupyterLab 4 in Debian's headless Chromium (issue 6).
+
+One JupyterLab server (127.0.0.1, random token) and one Chromium serve the whole module;
+notebooks are copied into a temporary folder first, so the repository is never modified.
+Screenshots go to ``$PDKIT_TEST_ARTIFACTS`` (default: the test's ``tmp_path``).
+
+* :func:`test_slider_moves_bokeh_plot` runs ``tests/fixtures/lab/widget_bokeh_demo.ipynb``
+  (made by ``make_widget_bokeh_demo.py``), moves its ipywidgets slider with the keyboard and
+  checks that the data BokehJS holds in the page, and the pixels of the plot, changed.
+* :func:`test_notebook_runs_without_errors` runs every notebook in :data:`LAB_NOTEBOOKS`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _jupyterlab import (BOKEH_CANVAS_SELECTOR, SLIDER_HANDLE_SELECTOR, jupyter_lab, lab_browser,
+                         stage_notebooks)
+from conftest import ROOT, require_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: The widget + bokeh fixture notebook (path relative to the repository root).
+FIXTURE = "tests/fixtures/lab/widget_bokeh_demo.ipynb"
+
+#: Notebooks (paths relative to the repository root) that must run in JupyterLab without
+#: error outputs; e.g. "notebooks/doe_explorer.ipynb", a course lesson.
+LAB_NOTEBOOKS: list[str] = ["notebooks/course/05_scaleup.ipynb"]
+
+#: Bound on running all cells of one notebook (seconds).
+RUN_TIMEOUT = 180.0
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return require_chromium()
+
+
+@pytest.fixture(scope="module")
+def lab_server(chromium, tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab_root")
+    stage_notebooks(root, ROOT, [FIXTURE, *LAB_NOTEBOOKS])
+    with jupyter_lab(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lab(chromium, lab_server):
+    with lab_browser(chromium) as browser:
+        yield browser
+
+
+@pytest.fixture
+def artifacts(tmp_path) -> Path:
+    folder = Path(os.environ.get("PDKIT_TEST_ARTIFACTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _errors_message(page) -> str:
+    errors = page.error_outputs()
+    return "\n\n".join(str(e) for e in errors) + (f"\npage errors: {page.page_errors}" if page.page_errors else "")
+
+
+def test_slider_moves_bokeh_plot(lab, lab_server, artifacts):
+    page = lab.new_page(lab_server)
+    try:
+        page.open_notebook(FIXTURE)
+        page.run_all_cells(timeout=RUN_TIMEOUT)
+        assert page.error_outputs() == [], _errors_message(page)
+        assert page.page_errors == []
+        # the second code cell printed its number: trapezoid rule for |sin x| on [0, 10] with
+        # 101 points = 6.1615 (exact integral 7 + cos 10 = 6.1609)
+        page.page.get_by_text("area under |sin x| on [0, 10] = 6.16").wait_for(timeout=10000)
+
+        canvas = page.page.locator(BOKEH_CANVAS_SELECTOR).first
+        canvas.wait_for(timeout=30000)
+        box = canvas.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 150, box
+        assert page.page.locator(SLIDER_HANDLE_SELECTOR).count() == 1
+
+        before = page.bokeh_source_data("demo_source")
+        x = np.asarray(before["x"])
+        assert len(x) == 101 and x[0] == 0.0 and x[-1] == 10.0
+        np.testing.assert_allclose(before["y"], np.sin(x), atol=1e-12)
+        assert page.slider_value() == "1.00"
+        page.screenshot(artifacts / "lab_widget_before.png", show=BOKEH_CANVAS_SELECTOR)
+        pixels_before = canvas.screenshot()
+
+        readout = page.move_slider(5)  # 5 x ArrowRight, step 0.1
+        assert readout == "1.50"
+        after = page.wait_bokeh_source_change("demo_source", before)
+        np.testing.assert_allclose(after["x"], x)
+        np.testing.assert_allclose(after["y"], np.sin(1.5 * x), atol=1e-12)
+        page.page.wait_for_timeout(500)  # let BokehJS repaint before taking pixels
+        page.screenshot(artifacts / "lab_widget_after.png", show=BOKEH_CANVAS_SELECTOR)
+        assert canvas.screenshot() != pixels_before, "the plot's pixels did not change"
+
+        assert page.error_outputs() == [], _errors_message(page)
+        assert page.page_errors == []
+        assert lab.blocked_requests == [], "the page tried to reach beyond 127.0.0.1"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("notebook", LAB_NOTEBOOKS)
+def test_notebook_runs_without_errors(lab, lab_server, artifacts, notebook):
+    page = lab.new_page(lab_server)
+    try:
+        page.open_notebook(notebook)
+        try:
+            page.run_all_cells(timeout=RUN_TIMEOUT)
+        finally:
+            page.screenshot(artifacts / f"lab_{Path(notebook).stem}.png")
+        assert page.error_outputs() == [], f"{notebook}:\n{_errors_message(page)}"
+        assert page.page_errors == [], f"{notebook}: {page.page_errors}"
+    finally:
+        page.close()
