@@ -148,7 +148,10 @@ def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}"]
     if no_browser:
         argv.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--ServerApp.allow_root=True")  # containers and CI run as root
     click.echo(f"JupyterLab on http://127.0.0.1:{port}/lab?token={token}")
+    sys.stdout.flush()  # execv replaces the process without flushing Python's buffers
     os.execv(sys.executable, argv)
 
 
