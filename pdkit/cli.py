@@ -9,7 +9,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
+# Start-up time: nbformat (through papermill) imports jsonschema, which compiles ~40
+# grammars (about 1 s) for its optional IRI format checker 'rfc3987_syntax'.  pdkit never
+# validates IRI formats, so its command-line processes skip that optional import; jsonschema
+# treats it as not installed.  (Only this process: `pdkit lab` execs a fresh interpreter.)
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+import click  # noqa: E402
 
 from .errors import InputError
 from .params import TemplateError
