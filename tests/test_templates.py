@@ -27,7 +27,8 @@ ALTERNATIVE_RUNS = {
                           "-p", "product", "pDNA", "-p", "residual_per", "mg"]],
     "release_evaluation": [["-p", "data", "data_samples/release/aav_release_synthetic.csv",
                             "-p", "spec", "data_samples/specs/aav_ds_spec.yaml"]],
-    "stability_shelf_life": [["-p", "data", "data_samples/stability/plasmid_stability_synthetic.csv"]],
+    "stability_shelf_life": [["-p", "data", "data_samples/stability/plasmid_stability_synthetic.csv",
+                              "-p", "response", "supercoiled_pct", "-p", "lower", "90", "-p", "upper", "None"]],
     "doe_analysis": [["-p", "data", "data_samples/doe/plasmid_fermentation_screening_synthetic.csv"]],
 }
 
