@@ -7,6 +7,11 @@ units of the field as dimensionless-but-distinct base units so that a titer in
 ``vg`` (vector genomes), ``cp`` (capsid particles), ``cells``, ``TU``
 (transducing units), ``IU``, ``copies``, ``EU`` (endotoxin units), ``OD``.
 
+pint has no osmole, so pdkit defines ``osmol`` (aliases ``osmole``, ``Osm``,
+``Osmol``) as a base dimension of its own: it counts osmotically active
+particles in moles, so an osmolality in ``mOsm/kg`` converts to ``Osm/kg`` or
+``osmol/kg`` but never to ``mol/kg`` (1 mol of NaCl gives about 2 osmol).
+
 Examples
 --------
 >>> from pdkit.units import convert
@@ -14,6 +19,8 @@ Examples
 20000000000000.0
 >>> float(convert(1.2, "mg/mL", "g/L"))
 1.2
+>>> float(convert(290.0, "mOsm/kg", "Osm/kg"))
+0.29
 """
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ _EXTRA = [
     "copy = [copy] = copies",
     "endotoxin_unit = [endotoxin_unit] = EU",
     "optical_density_unit = [optical_density] = OD = OD600",
+    "osmole = [osmotic_amount] = osmol = Osm = Osmol",
     "percent_ = 0.01 = pct",
 ]
 

@@ -230,3 +230,124 @@ def test_ecoli_window_and_override():
 def test_bad_input_messages(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------- plots (pdkit.plots.scaleup)
+@pytest.fixture
+def lesson_table() -> pd.DataFrame:
+    """The lesson-05 case: 2 L reference at 300 rpm, D 0.06 m, T 0.13 m, Np 3, 0.05 vvm, HEK293."""
+    return scaleup.scaleup_table([2.0, 200.0, 2000.0], n1_rps=5.0, d1=0.06, tank_diameter1=0.13,
+                                 power_number=3.0, vvm=0.05, cell_line="HEK293")
+
+
+def _sources(fig):
+    """{criterion: ColumnDataSource.data} of the scatter renderers."""
+    out = {}
+    for r in fig.renderers:
+        if type(r.glyph).__name__ == "Scatter":
+            out[r.data_source.data["criterion"][0]] = r.data_source.data
+    return out
+
+
+def _boxes(fig):
+    from bokeh.models import BoxAnnotation
+
+    return [a for a in fig.center if isinstance(a, BoxAnnotation)]
+
+
+def test_pv_figure_carries_table_numbers_and_window(lesson_table):
+    from pdkit.plots.scaleup import pv_figure
+
+    before = lesson_table.copy()
+    fig = pv_figure(lesson_table, window_label="HEK293")
+    pd.testing.assert_frame_equal(lesson_table, before)  # caller's table untouched
+    assert fig.x_scale.__class__.__name__ == "LogScale" and fig.y_scale.__class__.__name__ == "LogScale"
+    assert fig.yaxis.axis_label == "P/V (W/m3)" and fig.xaxis.axis_label == "working volume (L)"
+    assert "HEK293 window 60-450" in fig.title.text
+    srcs = _sources(fig)
+    assert list(srcs) == list(scaleup.CRITERIA)
+    for crit, data in srcs.items():
+        rows = lesson_table[lesson_table["criterion"] == crit]
+        np.testing.assert_array_equal(data["volume_l"], rows["volume_l"].to_numpy())
+        np.testing.assert_array_equal(data["p_per_v_w_m3"], rows["p_per_v_w_m3"].to_numpy())
+        np.testing.assert_array_equal(data["tip_speed_m_s"], rows["tip_speed_m_s"].to_numpy())
+        assert data["pv_ok"] == [bool(v) for v in rows["pv_ok"]]
+        # points outside the window are hollow
+        assert data["fill"] == [1.0 if ok else 0.0 for ok in rows["pv_ok"]]
+    # hand value: P/V at 2 L = 3 x 1000 x 5^3 x 0.06^5 / 0.002 = 145.8 W/m3, kept at every volume
+    np.testing.assert_allclose(srcs["power_per_volume"]["p_per_v_w_m3"], 145.8, rtol=1e-12)
+    (box,) = _boxes(fig)
+    assert (box.bottom, box.top) == (60.0, 450.0)
+    # the band stays in view even when every point is far from it
+    assert fig.y_range.start < 60.0 and fig.y_range.end > 450.0
+    assert fig.y_range.start < lesson_table["p_per_v_w_m3"].min()
+    assert fig.y_range.end > lesson_table["p_per_v_w_m3"].max()
+
+
+def test_tip_speed_figure_with_and_without_window(lesson_table):
+    from pdkit.plots.scaleup import tip_speed_figure
+
+    fig = tip_speed_figure(lesson_table)
+    assert _boxes(fig) == []
+    srcs = _sources(fig)
+    # constant tip speed keeps pi x 5 x 0.06 = 0.94248 m/s at every volume
+    np.testing.assert_allclose(srcs["tip_speed"]["tip_speed_m_s"], math.pi * 0.3, rtol=1e-12)
+    for crit, data in srcs.items():
+        rows = lesson_table[lesson_table["criterion"] == crit]
+        np.testing.assert_array_equal(data["tip_speed_m_s"], rows["tip_speed_m_s"].to_numpy())
+        assert data["fill"] == [1.0] * len(rows)  # no window: nothing hollow
+
+    t = scaleup.scaleup_table([2.0, 200.0, 2000.0], 5.0, 0.06, 0.13, 3.0, tip_speed_window=(None, 1.5))
+    fig2 = tip_speed_figure(t)
+    (box,) = _boxes(fig2)
+    assert box.top == 1.5 and "window <= 1.5" in fig2.title.text
+    data = _sources(fig2)["mixing_time"]
+    # constant N: tip speed grows x10 to 9.42 m/s at 2000 L, above 1.5 -> hollow
+    assert data["tip_speed_ok"] == [True, False, False] and data["fill"] == [1.0, 0.0, 0.0]
+
+
+def test_scaleup_figure_other_columns(lesson_table):
+    from pdkit.plots.scaleup import scaleup_figure
+
+    fig = scaleup_figure(lesson_table, "kla_per_h", window=(10.0, None), title="kLa")
+    assert fig.title.text == "kLa" and fig.yaxis.axis_label == "kLa (1/h)"
+    (box,) = _boxes(fig)
+    assert box.bottom == 10.0
+    for crit, data in _sources(fig).items():
+        rows = lesson_table[lesson_table["criterion"] == crit]
+        np.testing.assert_array_equal(data["kla_per_h"], rows["kla_per_h"].to_numpy())
+    lin = scaleup_figure(lesson_table, "mixing_time_s", y_log=False)
+    assert lin.y_scale.__class__.__name__ == "LinearScale"
+    one = scaleup_figure(scaleup.scaleup_table([2, 50], 5.0, 0.06, 0.13, 3.0, criteria="tip_speed"), "n_rpm")
+    assert list(_sources(one)) == ["tip_speed"]
+
+
+def test_scaleup_figures_serialise(lesson_table):
+    from bokeh.embed import file_html
+    from bokeh.resources import CDN
+
+    from pdkit.plots.scaleup import pv_figure, scaleup_figure, tip_speed_figure
+
+    for fig in (pv_figure(lesson_table), tip_speed_figure(lesson_table), scaleup_figure(lesson_table, "reynolds")):
+        assert "<html" in file_html(fig, CDN).lower()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda t, m: m.pv_figure(t.to_dict()), "'table': expected the DataFrame of pdkit.scaleup.scaleup_table, got dict"),
+        (lambda t, m: m.pv_figure(t.drop(columns="p_per_v_w_m3")), "missing column\\(s\\) 'p_per_v_w_m3'"),
+        (lambda t, m: m.scaleup_figure(t, "u_s_m_s_typo"), "missing column\\(s\\) 'u_s_m_s_typo'"),
+        (lambda t, m: m.scaleup_figure(t, 3), "'column': expected a column name, got 3"),
+        (lambda t, m: m.pv_figure(t.iloc[0:0]), "has no rows"),
+        (lambda t, m: m.pv_figure(t.assign(p_per_v_w_m3=[0.0] + [1.0] * (len(t) - 1))),
+         "column 'p_per_v_w_m3', row 0: expected a positive number for a log axis, got 0.0"),
+        (lambda t, m: m.pv_figure(t, window=(450, 60)), "'window': low \\(450\\) must be below high \\(60\\)"),
+        (lambda t, m: m.pv_figure(t, window=5), "'window': expected \\(low, high\\)"),
+    ],
+)
+def test_scaleup_figure_bad_input(lesson_table, call, match):
+    import pdkit.plots.scaleup as m
+
+    with pytest.raises(InputError, match=match):
+        call(lesson_table, m)

@@ -160,12 +160,10 @@ Run the next cell first: it imports pdkit and the answer checker.
 import math
 
 import pandas as pd
-from bokeh.models import BoxAnnotation
-from bokeh.plotting import figure
 
 import pdkit.plots
 from pdkit import scaleup
-from pdkit.plots import PALETTE
+from pdkit.plots.scaleup import pv_figure, tip_speed_figure
 from pdkit.tutorial import check
 
 pdkit.plots.setup()
@@ -258,17 +256,20 @@ cols = ["criterion", "volume_l", "impeller_diameter_m", "n_rpm", "p_per_v_w_m3",
         "tip_speed_m_s", "mixing_time_s", "kla_per_h", "pv_ok"]
 print(table[cols].round(3).to_string(index=False))
 """, check=True),
+        md("""
+`pdkit.plots.scaleup` draws the table: P/V against volume for each criterion on log axes, with
+the declared window (here HEK293) shaded and points outside it drawn hollow; hover over a point
+for its speed and flags.
+"""),
         code("""
-fig = figure(x_axis_type="log", y_axis_type="log", width=680, height=400,
-             title="P/V after scale-up by each criterion (band: HEK293 window)",
-             x_axis_label="working volume (L)", y_axis_label="P/V (W/m3)")
-low, high = scaleup.CELL_LINE_WINDOWS["HEK293"]["power_per_volume"]
-fig.add_layout(BoxAnnotation(bottom=low, top=high, fill_color=PALETTE[2], fill_alpha=0.15))
-for colour, (crit, part) in zip(PALETTE, table.groupby("criterion", sort=False)):
-    fig.line(part["volume_l"], part["p_per_v_w_m3"], color=colour, line_width=2, legend_label=crit)
-    fig.scatter(part["volume_l"], part["p_per_v_w_m3"], color=colour, size=7)
-fig.legend.location = "top_left"
-pdkit.plots.show(fig)
+pdkit.plots.show(pv_figure(table, window_label="HEK293"))
+"""),
+        md("""
+The same view for the impeller tip speed (no tip-speed window was declared here; pass
+`tip_speed_window=(None, 1.5)` to `scaleup_table` to shade and flag one):
+"""),
+        code("""
+pdkit.plots.show(tip_speed_figure(table))
 """),
         md("""
 Read the table row by row:
