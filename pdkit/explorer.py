@@ -1,0 +1,938 @@
+"""Interactive DoE explorer for JupyterLab: a prediction profiler, contour plot and design space.
+
+:class:`Explorer` shows fitted response-surface models (:func:`pdkit.doe.fit`) the way
+JMP's prediction profiler does:
+
+* one slider per continuous factor (a dropdown per categorical factor);
+* one profiler row per response: for each factor a small panel with the predicted
+  response across that factor (the other factors at the slider settings), its
+  confidence band, and the current setting with its prediction and confidence interval;
+* a desirability row when goals are given (individual ``d`` and overall ``D`` traces,
+  Derringer & Suich 1980 via :func:`pdkit.doe.optimize.desirability`);
+* a contour plot of a chosen response over any two continuous factors (others at the
+  slider settings), with an optional design-space overlay (probability that every
+  response meets its specification, :func:`pdkit.doe.optimize.design_space`, Monte Carlo,
+  seeded, recomputed on demand);
+* a "Maximize desirability" button (:func:`pdkit.doe.optimize.maximize_desirability`)
+  that moves the sliders to the optimum.
+
+This is the UI module: it imports bokeh, ipywidgets and jupyter_bokeh (computational
+modules never import it).  The figures are wrapped in ``jupyter_bokeh.BokehModel``
+widgets, so a slider move only sends the changed ``ColumnDataSource`` data to the
+browser.  The arithmetic is vectorised numpy on a precomputed model-matrix layout:
+predictions ``X b`` and confidence limits ``X b -/+ t(1 - alpha/2; df) sqrt(diag(X V X'))``
+with ``V`` the coefficient covariance of the fit, which is exactly what
+:meth:`pdkit.doe.analysis.DoEFit.predict` returns with ``interval="confidence"``.
+
+Bokeh sources (``Explorer.sources``; each ``ColumnDataSource`` carries the same ``name``
+so browser tests can find it):
+
+``profile:<factor>``
+    ``x`` (grid of that factor; level index 0..k-1 for a categorical factor) and per
+    response ``pred:<r>``, ``lower:<r>``, ``upper:<r>``; with goals ``d:<r>`` and ``D``.
+``current``
+    one row at the current settings: ``x:<factor>`` (the setting; level index for a
+    categorical factor), the same response columns as the profiles, and text labels
+    ``label:<r>`` (prediction and confidence interval, shown in the row header on the left)
+    and ``label:D``.
+``contour``
+    ``image`` (list with one 2-D array, rows = y grid, columns = x grid), ``x``, ``y``,
+    ``dw``, ``dh`` (pixel edges) of the predicted response.
+``contour_point``
+    ``x``, ``y``: the current setting of the two contour factors.
+``design_space``
+    as ``contour`` for the probability map (empty until computed).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from pdkit.doe import fit
+>>> d = pd.DataFrame({"a": [-1, 1, -1, 1, 0, 0, 0], "b": [-1, -1, 1, 1, 0, 0, 0],
+...                   "y": [1.0, 3.0, 1.4, 3.4, 2.2, 2.2, 2.2]})
+>>> ex = Explorer(fit(d, "y", "linear"), n_points=5)   # y = 2.2 + 1.0 a + 0.2 b
+>>> ex.set(a=0.5)
+>>> ex.state
+{'a': 0.5, 'b': 0.0}
+>>> [round(float(v), 3) for v in ex.sources["profile:b"].data["pred:y"]]
+[2.5, 2.6, 2.7, 2.8, 2.9]
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+
+from .doe.analysis import DoEFit
+from .doe.factors import Factor
+from .doe.optimize import Desirability, Optimum, design_space, desirability, maximize_desirability
+from .errors import InputError
+
+__all__ = ["Explorer", "ProfileEngine"]
+
+
+# --------------------------------------------------------------------------- validation helpers
+def _as_fit_dict(fits: Any) -> dict[str, DoEFit]:
+    if isinstance(fits, DoEFit):
+        return {fits.response: fits}
+    if isinstance(fits, Mapping):
+        out = dict(fits)
+    elif isinstance(fits, (list, tuple)):
+        out = {}
+        for f in fits:
+            if not isinstance(f, DoEFit):
+                raise InputError(f"fits: expected DoEFit objects (from pdkit.doe.fit), got {type(f).__name__}")
+            if f.response in out:
+                raise InputError(f"fits: response '{f.response}' appears twice")
+            out[f.response] = f
+    else:
+        raise InputError(f"fits: expected a DoEFit or a dict response -> DoEFit, got {type(fits).__name__}")
+    if not out:
+        raise InputError("fits: at least one fitted response is needed")
+    for k, f in out.items():
+        if not isinstance(k, str):
+            raise InputError(f"fits: response names must be strings, got {k!r}")
+        if not isinstance(f, DoEFit):
+            raise InputError(f"fits['{k}']: expected a DoEFit (from pdkit.doe.fit), got {type(f).__name__}")
+    return out
+
+
+def _factor_key(f: Factor) -> tuple:
+    return (f.kind, f.low, f.high, tuple(f.levels))
+
+
+def _describe_factor(f: Factor) -> str:
+    return f"{f.low:g}..{f.high:g}" if f.is_continuous else f"levels {list(f.levels)}"
+
+
+def _shared_factors(fits: Mapping[str, DoEFit]) -> list[Factor]:
+    names = list(fits)
+    first = fits[names[0]]
+    ref = {f.name: f for f in first.factors}
+    for r in names[1:]:
+        other = fits[r]
+        if set(other.factor_names) != set(ref):
+            raise InputError(
+                f"fits: every response must be fitted on the same factors; '{names[0]}' has "
+                f"[{', '.join(first.factor_names)}] but '{r}' has [{', '.join(other.factor_names)}]")
+        for f in other.factors:
+            if _factor_key(f) != _factor_key(ref[f.name]):
+                raise InputError(
+                    f"fits: factor '{f.name}' is coded differently in the fits of '{names[0]}' "
+                    f"({_describe_factor(ref[f.name])}) and '{r}' ({_describe_factor(f)}); "
+                    "fit every response with the same Factor objects")
+    return list(first.factors)
+
+
+def _column_parts(col: str) -> list[str]:
+    """Base columns of a model-matrix column: 'A:B' -> [A, B], 'A^2' -> [A, A], 'Intercept' -> []."""
+    if col == "Intercept":
+        return []
+    if col.endswith("^2"):
+        return [col[:-2]] * 2
+    return col.split(":")
+
+
+# --------------------------------------------------------------------------- engine (numpy only)
+@dataclass(frozen=True)
+class _FitLayout:
+    response: str
+    beta: np.ndarray  # (p,)
+    cov: np.ndarray | None  # (p, p) coefficient covariance, None without residual df
+    t_quantile: float | None
+    index: np.ndarray  # (p, order) indices into the base matrix (0 = ones)
+
+
+class ProfileEngine:
+    """Vectorised predictions and confidence limits for fits that share their factors.
+
+    The model-matrix layout of every fit is precomputed once: each model column is a
+    product of at most ``order`` *base* columns (coded continuous factors, -1/+1 for a
+    two-level categorical factor, effect-coded columns for more levels, and a column of
+    ones).  :meth:`evaluate` then needs one base matrix for all responses and one
+    ``take``/``prod`` per response.
+
+    Parameters
+    ----------
+    fits : dict response -> DoEFit
+        Fits on identical factors (checked by :class:`Explorer`).
+    alpha : float
+        ``1 - confidence`` of the confidence limits.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pdkit.doe import fit
+    >>> d = pd.DataFrame({"a": [0.0, 0.0, 10.0, 10.0], "y": [1.0, 1.2, 3.0, 3.2]})
+    >>> eng = ProfileEngine({"y": fit(d, "y")})
+    >>> out = eng.evaluate({"a": np.array([5.0])})
+    >>> round(float(out["y"][0][0]), 3)
+    2.1
+    """
+
+    def __init__(self, fits: Mapping[str, DoEFit], alpha: float = 0.05) -> None:
+        self.fits = dict(fits)
+        first = next(iter(self.fits.values()))
+        self.factors: list[Factor] = list(first.factors)
+        base_names: list[str] = []
+        for f in self.factors:
+            if f.is_continuous or len(f.levels) == 2:
+                base_names.append(f.name)
+            else:
+                base_names += [f"{f.name}[{lev}]" for lev in f.levels[:-1]]
+        self.base_names = base_names
+        pos = {n: i + 1 for i, n in enumerate(base_names)}
+        self.layouts: dict[str, _FitLayout] = {}
+        for r, fit in self.fits.items():
+            cols = list(fit.X.columns)
+            parts = [_column_parts(c) for c in cols]
+            order = max(1, max(len(p) for p in parts))
+            idx = np.zeros((len(cols), order), dtype=np.intp)
+            for i, p in enumerate(parts):
+                for j, name in enumerate(p):
+                    idx[i, j] = pos[name]
+            beta = fit.params.to_numpy(dtype=float).copy()
+            if fit.df_resid >= 1:
+                cov = np.asarray(fit.results.cov_params(), dtype=float)
+                tq = float(stats.t.ppf(1 - alpha / 2, fit.df_resid))
+            else:
+                cov, tq = None, None
+            self.layouts[r] = _FitLayout(r, beta, cov, tq, idx)
+
+    def base_matrix(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
+        """``(n, 1 + n_base)`` matrix: ones, then the coded base columns."""
+        B = np.empty((n, 1 + len(self.base_names)))
+        B[:, 0] = 1.0
+        j = 1
+        for f in self.factors:
+            v = settings[f.name]
+            if f.is_continuous:
+                B[:, j] = (np.asarray(v, dtype=float) - f.center) / f.half_range
+                j += 1
+            else:
+                lab = np.broadcast_to(np.asarray(v, dtype=object), (n,))
+                if len(f.levels) == 2:
+                    B[:, j] = np.where(lab == f.levels[1], 1.0, -1.0)
+                    j += 1
+                else:
+                    last = lab == f.levels[-1]
+                    for lev in f.levels[:-1]:
+                        B[:, j] = np.where(lab == lev, 1.0, np.where(last, -1.0, 0.0))
+                        j += 1
+        return B
+
+    def model_matrix(self, response: str, B: np.ndarray) -> np.ndarray:
+        """Model matrix of ``response`` (columns as ``fit.X``) from a base matrix."""
+        return np.prod(B[:, self.layouts[response].index], axis=2)
+
+    def evaluate(self, settings: Mapping[str, Any], n: int | None = None, responses: Sequence[str] | None = None,
+                 interval: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
+        """Predictions (and confidence limits) at ``n`` settings given in actual units.
+
+        Returns a dict response -> ``(prediction, lower, upper)``; the limits are None
+        without ``interval`` or when the fit has no residual degrees of freedom.
+        """
+        if n is None:
+            n = max(np.size(v) if not isinstance(v, str) else 1 for v in settings.values())
+        B = self.base_matrix(settings, n)
+        out = {}
+        for r in responses or self.layouts:
+            lay = self.layouts[r]
+            X = np.prod(B[:, lay.index], axis=2)
+            pred = X @ lay.beta
+            if interval and lay.cov is not None:
+                half = lay.t_quantile * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, lay.cov, X), 0.0))
+                out[r] = (pred, pred - half, pred + half)
+            else:
+                out[r] = (pred, None, None)
+        return out
+
+
+# --------------------------------------------------------------------------- explorer
+def _fmt(v: float) -> str:
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return f"{v:.4g}"
+
+
+class Explorer:
+    """Interactive prediction profiler, contour plot and design space for fitted DoE models.
+
+    Parameters
+    ----------
+    fits : DoEFit or dict response -> DoEFit
+        Fits (from :func:`pdkit.doe.fit`) on the same factors, coded identically.
+    goals : dict response -> Goal | dict | tuple, optional
+        Desirability goals (as for :func:`pdkit.doe.optimize.desirability`); adds the
+        desirability row and enables :meth:`maximize`.
+    specs : dict response -> (lower, upper), optional
+        Specifications for the design-space overlay (``None`` for an open side).
+    factors : list of str or Factor, optional
+        Factors that get a slider and a profiler column, in this order (default all
+        factors).  A ``Factor`` with the name of a fitted factor sets that slider's range.
+        Factors left out are held at their centre (first level).
+    n_points : int
+        Points per profiler trace and per contour axis (2..500).
+    seed : int
+        Seed of the desirability search and of the design-space Monte Carlo.
+    alpha : float
+        ``1 - confidence`` of the bands (confidence intervals of the mean).
+    n_draws : int
+        Monte Carlo draws of the design space.
+    probability : float
+        Probability drawn as the design-space boundary.
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        The top-level widget to display.
+    sources : dict name -> ColumnDataSource
+        See the module docstring for the names and columns.
+    sliders : dict factor -> FloatSlider or Dropdown
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pdkit.doe import fit
+    >>> d = pd.DataFrame({"a": [-1, 1, -1, 1, 0, 0], "b": [-1, -1, 1, 1, 0, 0],
+    ...                   "y": [1.0, 3.1, 1.2, 2.9, 2.2, 2.0]})
+    >>> ex = Explorer({"y": fit(d, "y")}, goals={"y": ("maximize", 1.0, 3.0)}, n_points=11)
+    >>> opt = ex.maximize()
+    >>> ex.state["a"] == opt.settings["a"]
+    True
+    """
+
+    def __init__(self, fits: DoEFit | Mapping[str, DoEFit], goals: Mapping[str, Any] | Sequence | None = None,
+                 specs: Mapping[str, tuple] | None = None, factors: Sequence[str | Factor] | None = None,
+                 n_points: int = 50, seed: int = 0, *, alpha: float = 0.05, n_draws: int = 1000,
+                 probability: float = 0.9) -> None:
+        self.fits = _as_fit_dict(fits)
+        self.responses = list(self.fits)
+        all_factors = _shared_factors(self.fits)
+        self._fmap = {f.name: f for f in all_factors}
+        if not (isinstance(n_points, (int, np.integer)) and not isinstance(n_points, bool) and 2 <= n_points <= 500):
+            raise InputError(f"n_points: expected an integer from 2 to 500, got {n_points!r}")
+        if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+            raise InputError(f"seed: expected an integer, got {seed!r}")
+        if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+            raise InputError(f"alpha: expected a number in (0, 1), got {alpha!r}")
+        if not (isinstance(n_draws, (int, np.integer)) and n_draws >= 10):
+            raise InputError(f"n_draws: expected an integer >= 10, got {n_draws!r}")
+        if not (isinstance(probability, (int, float)) and 0 < probability < 1):
+            raise InputError(f"probability: expected a number in (0, 1), got {probability!r}")
+        self.n_points = int(n_points)
+        self.seed = int(seed)
+        self.alpha = float(alpha)
+        self.n_draws = int(n_draws)
+        self.probability = float(probability)
+        # ---- goals and specs
+        self.goals = None
+        self._desirability: Desirability | None = None
+        if goals is not None:
+            self._desirability = desirability(self.fits, goals)
+            self.goals = self._desirability.goals
+        self.specs = None
+        if specs is not None:
+            self.specs = self._check_specs(specs)
+        # ---- explored factors and their ranges
+        self.ranges: dict[str, tuple[float, float]] = {}
+        self.explored = self._resolve_explored(factors)
+        self._state: dict[str, Any] = {}
+        for f in all_factors:
+            if f.is_continuous:
+                lo, hi = self.ranges.get(f.name, (f.low, f.high))
+                centre = f.center if lo <= f.center <= hi else (lo + hi) / 2
+                self._state[f.name] = float(centre)
+            else:
+                self._state[f.name] = f.levels[0]
+        self.engine = ProfileEngine(self.fits, alpha=self.alpha)
+        self._grids = {}
+        for name in self.explored:
+            f = self._fmap[name]
+            if f.is_continuous:
+                lo, hi = self.ranges[name]
+                self._grids[name] = np.linspace(lo, hi, self.n_points)
+            else:
+                self._grids[name] = np.array(f.levels, dtype=object)
+        self.continuous = [n for n in self.explored if self._fmap[n].is_continuous]
+        self.contour_response = self.responses[0]
+        self.contour_x = self.continuous[0] if len(self.continuous) >= 2 else None
+        self.contour_y = self.continuous[1] if len(self.continuous) >= 2 else None
+        self.last_optimum: Optimum | None = None
+        self.last_design_space = None
+        self.sources: dict[str, Any] = {}
+        self.sliders: dict[str, Any] = {}
+        self._suspend = False
+        self._build_bokeh()
+        self._build_widgets()
+        self._refresh(None)
+
+    # ------------------------------------------------------------------ validation
+    def _check_specs(self, specs: Any) -> dict[str, tuple]:
+        if not isinstance(specs, Mapping) or not specs:
+            raise InputError("specs: expected a dict response -> (lower, upper)")
+        out = {}
+        for r, s in specs.items():
+            if r not in self.fits:
+                raise InputError(f"specs: no fitted model for response '{r}' (fitted: {', '.join(self.fits)})")
+            if not isinstance(s, (tuple, list)) or len(s) != 2:
+                raise InputError(f"specs['{r}']: expected (lower, upper) with None for an open side, got {s!r}")
+            lo = -np.inf if s[0] is None else float(s[0])
+            hi = np.inf if s[1] is None else float(s[1])
+            if np.isnan(lo) or np.isnan(hi) or not lo < hi or (np.isinf(lo) and np.isinf(hi)):
+                raise InputError(f"specs['{r}']: expected lower < upper (at least one finite), got {s!r}")
+            if self.fits[r].df_resid < 1:
+                raise InputError(f"specs['{r}']: the fit has no residual degrees of freedom, so no design space "
+                                 "can be computed; reduce the model first")
+            out[r] = (s[0], s[1])
+        return out
+
+    def _resolve_explored(self, factors: Any) -> list[str]:
+        if factors is None:
+            factors = list(self._fmap)
+        elif isinstance(factors, (str, Factor)):
+            factors = [factors]
+        names: list[str] = []
+        for f in factors:
+            name = f.name if isinstance(f, Factor) else f
+            if not isinstance(name, str) or name not in self._fmap:
+                raise InputError(f"factors: {name!r} is not a factor of the fits (factors: {', '.join(self._fmap)})")
+            if name in names:
+                raise InputError(f"factors: '{name}' is listed twice")
+            fitted = self._fmap[name]
+            if isinstance(f, Factor):
+                if f.kind != fitted.kind:
+                    raise InputError(f"factors: '{name}' is {f.kind} here but {fitted.kind} in the fits")
+                if f.is_continuous:
+                    self.ranges[name] = (float(f.low), float(f.high))
+                elif set(f.levels) - set(fitted.levels):
+                    raise InputError(f"factors: '{name}' levels {sorted(set(f.levels) - set(fitted.levels))} are "
+                                     f"not among the fitted levels {list(fitted.levels)}")
+            names.append(name)
+        if not names:
+            raise InputError("factors: at least one factor is needed")
+        for name in names:
+            f = self._fmap[name]
+            if f.is_continuous and name not in self.ranges:
+                lo, hi = f.low, f.high
+                for fit in self.fits.values():
+                    col = np.asarray(fit.data[name], dtype=float)
+                    lo, hi = min(lo, float(col.min())), max(hi, float(col.max()))
+                self.ranges[name] = (float(lo), float(hi))
+        return names
+
+    def _check_value(self, name: str, value: Any) -> Any:
+        if name not in self._fmap:
+            raise InputError(f"set: '{name}' is not a factor (factors: {', '.join(self._fmap)})")
+        if name not in self.explored:
+            raise InputError(f"set: '{name}' is held (not in the explorer's factors: {', '.join(self.explored)})")
+        f = self._fmap[name]
+        if f.is_continuous:
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f"set: '{name}' must be a number, got {value!r}") from None
+            lo, hi = self.ranges[name]
+            if not np.isfinite(v) or v < lo - 1e-9 * (hi - lo) or v > hi + 1e-9 * (hi - lo):
+                raise InputError(f"set: '{name}' = {value!r} is outside the explorer's range [{lo:g}, {hi:g}]")
+            return float(min(max(v, lo), hi))
+        if value not in f.levels:
+            if str(value) in [str(x) for x in f.levels]:
+                return f.levels[[str(x) for x in f.levels].index(str(value))]
+            raise InputError(f"set: '{name}' = {value!r} is not a level (levels: {list(f.levels)})")
+        return value
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def state(self) -> dict[str, Any]:
+        """Current settings of every factor (actual units; levels for categorical factors)."""
+        return dict(self._state)
+
+    def set(self, **settings: Any) -> None:
+        """Move one or more sliders/dropdowns, e.g. ``explorer.set(time=87.0, temp=176.5)``,
+        and update the traces (only what depends on the changed factors)."""
+        if not settings:
+            return
+        new = {k: self._check_value(k, v) for k, v in settings.items()}
+        changed = {k for k, v in new.items() if v != self._state[k]}
+        if not changed:
+            return
+        self._state.update(new)
+        self._suspend = True
+        try:
+            for k in changed:
+                self.sliders[k].value = self._state[k]
+        finally:
+            self._suspend = False
+        self._refresh(changed)
+
+    def predict_current(self) -> dict[str, dict[str, float]]:
+        """Prediction and confidence limits of each response at the current settings."""
+        out = self.engine.evaluate({k: np.array([v], dtype=object if isinstance(v, str) else float)
+                                    for k, v in self._state.items()}, 1)
+        res = {}
+        for r, (p, lo, hi) in out.items():
+            res[r] = {"prediction": float(p[0]), "lower": None if lo is None else float(lo[0]),
+                      "upper": None if hi is None else float(hi[0])}
+        return res
+
+    def maximize(self, n_starts: int = 20, n_random: int = 2000) -> Optimum:
+        """Maximise the overall desirability (:func:`pdkit.doe.optimize.maximize_desirability`,
+        seeded with the explorer's ``seed``) over the explored continuous factors (every level
+        of explored categorical factors is tried; held factors stay put) and move the sliders
+        there."""
+        if self.goals is None:
+            raise InputError("maximize: the explorer has no desirability goals; pass goals=... to Explorer")
+        opt_f = [n for n in self.explored if self._fmap[n].is_continuous]
+        if not opt_f:
+            raise InputError("maximize: no continuous factor to optimise")
+        hold = {k: v for k, v in self._state.items() if k not in self.explored}
+        opt = maximize_desirability(self.fits, self.goals, factors=opt_f, seed=self.seed, hold=hold or None,
+                                    n_starts=n_starts, n_random=n_random)
+        self.last_optimum = opt
+        moves = {}
+        for k in self.explored:
+            v = opt.settings[k]
+            if self._fmap[k].is_continuous:
+                lo, hi = self.ranges[k]
+                v = float(min(max(float(v), lo), hi))
+            moves[k] = v
+        self.set(**moves)
+        self._status(f"<b>Maximum desirability</b> D = {opt.overall:.4g} at "
+                     + ", ".join(f"{k} = {_fmt(v) if isinstance(v, float) else v}" for k, v in moves.items()))
+        return opt
+
+    def compute_design_space(self) -> Any:
+        """Monte Carlo design space (:func:`pdkit.doe.optimize.design_space`) on the contour grid,
+        the other factors at the current settings; draws it over the contour plot."""
+        if self.specs is None:
+            raise InputError("compute_design_space: the explorer has no specifications; pass specs=... to Explorer")
+        if self.contour_x is None:
+            raise InputError("compute_design_space: needs two continuous factors")
+        x, y = self.contour_x, self.contour_y
+        gx, gy = self._axis(x), self._axis(y)
+        hold = {k: v for k, v in self._state.items() if k not in (x, y)}
+        space = design_space({r: self.fits[r] for r in self.specs}, self.specs, n_draws=self.n_draws,
+                             seed=self.seed, grid={x: gx, y: gy}, x=x, y=y, hold=hold)
+        self.last_design_space = space
+        P = space.to_numpy()
+        self.sources["design_space"].data = self._image_data(P, gx, gy)
+        self._ds_lines.set_data(self._contour_lines(gx, gy, P, [self.probability]))
+        i, j = np.unravel_index(int(np.argmax(P)), P.shape)
+        self._status(f"<b>Design space</b> ({self.n_draws} draws, seed {self.seed}): max P(all specs met) = "
+                     f"{P.max():.3f} at {x} = {gx[j]:.4g}, {y} = {gy[i]:.4g}; "
+                     f"{100 * float((P >= self.probability).mean()):.0f}% of the plot has P &ge; {self.probability:g}")
+        return space
+
+    def set_contour(self, response: str | None = None, x: str | None = None, y: str | None = None) -> None:
+        """Choose the contour plot's response and factors (the dropdowns do the same)."""
+        if response is not None and response not in self.fits:
+            raise InputError(f"set_contour: no fitted response '{response}' (responses: {', '.join(self.fits)})")
+        for nm, v in (("x", x), ("y", y)):
+            if v is not None and v not in self.continuous:
+                raise InputError(f"set_contour: {nm} must be one of the continuous factors "
+                                 f"({', '.join(self.continuous)}), got {v!r}")
+        nx = x if x is not None else self.contour_x
+        ny = y if y is not None else self.contour_y
+        if nx == ny:
+            raise InputError(f"set_contour: x and y must differ, both are '{nx}'")
+        self.contour_response = response or self.contour_response
+        self.contour_x, self.contour_y = nx, ny
+        self._suspend = True
+        try:
+            self._dd_response.value, self._dd_x.value, self._dd_y.value = self.contour_response, nx, ny
+        finally:
+            self._suspend = False
+        self._update_contour(axes=True)
+
+    # ------------------------------------------------------------------ computation
+    def _axis(self, name: str) -> np.ndarray:
+        return self._grids[name]
+
+    def _profile_settings(self, names: Sequence[str]) -> tuple[dict[str, np.ndarray], list[int]]:
+        sizes = [len(self._grids[n]) for n in names]
+        total = int(sum(sizes))
+        settings: dict[str, np.ndarray] = {}
+        for k, v in self._state.items():
+            if self._fmap[k].is_continuous:
+                settings[k] = np.full(total, float(v))
+            else:
+                settings[k] = np.full(total, v, dtype=object)
+        start = 0
+        for n, size in zip(names, sizes):
+            settings[n][start:start + size] = self._grids[n]
+            start += size
+        return settings, sizes
+
+    def compute_profiles(self, names: Sequence[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
+        """Trace data (the ``profile:<factor>`` columns) for the given factors at the current state."""
+        names = list(self.explored if names is None else names)
+        if not names:
+            return {}
+        settings, sizes = self._profile_settings(names)
+        res = self.engine.evaluate(settings, int(sum(sizes)))
+        out: dict[str, dict[str, np.ndarray]] = {}
+        start = 0
+        for n, size in zip(names, sizes):
+            sl = slice(start, start + size)
+            start += size
+            f = self._fmap[n]
+            data: dict[str, np.ndarray] = {"x": self._grids[n] if f.is_continuous else np.arange(size, dtype=float)}
+            data.update(self._response_columns({r: tuple(None if a is None else a[sl] for a in v)
+                                                for r, v in res.items()}))
+            out[n] = data
+        return out
+
+    def _response_columns(self, res: Mapping[str, tuple]) -> dict[str, np.ndarray]:
+        data: dict[str, np.ndarray] = {}
+        for r, (p, lo, hi) in res.items():
+            data[f"pred:{r}"] = p
+            data[f"lower:{r}"] = p if lo is None else lo
+            data[f"upper:{r}"] = p if hi is None else hi
+        if self._desirability is not None:
+            pred = {r: res[r][0] for r in self.goals}
+            for r, g in self.goals.items():
+                data[f"d:{r}"] = g.d(pred[r])
+            data["D"] = self._desirability._overall_from(pred)
+        return data
+
+    def compute_current(self) -> dict[str, np.ndarray]:
+        """Data of the ``current`` source (one row: settings, predictions, labels)."""
+        settings = {k: np.array([v], dtype=object if not self._fmap[k].is_continuous else float)
+                    for k, v in self._state.items()}
+        out: dict[str, Any] = {}
+        for n in self.explored:
+            f = self._fmap[n]
+            x = float(self._state[n]) if f.is_continuous else float(list(f.levels).index(self._state[n]))
+            out[f"x:{n}"] = np.array([x])
+        out.update(self._response_columns(self.engine.evaluate(settings, 1)))
+        for r in self.responses:
+            if self.engine.layouts[r].cov is not None:
+                ci = f" [{_fmt(out[f'lower:{r}'][0])}, {_fmt(out[f'upper:{r}'][0])}]"
+            else:
+                ci = " (no CI: no residual df)"
+            out[f"label:{r}"] = [f"{_fmt(out[f'pred:{r}'][0])}\n{ci.strip()}"]
+        if self._desirability is not None:
+            out["label:D"] = [f"D = {out['D'][0]:.3f}"]
+        return out
+
+    def compute_contour(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Predicted contour response on the ``n_points x n_points`` grid: ``(gx, gy, Z)`` with
+        ``Z[i, j]`` at ``(gx[j], gy[i])``."""
+        x, y = self.contour_x, self.contour_y
+        gx, gy = self._axis(x), self._axis(y)
+        XX, YY = np.meshgrid(gx, gy)
+        n = XX.size
+        settings = {k: (float(v) if self._fmap[k].is_continuous else v) for k, v in self._state.items()}
+        settings[x], settings[y] = XX.ravel(), YY.ravel()
+        pred = self.engine.evaluate(settings, n, responses=[self.contour_response], interval=False)
+        return gx, gy, pred[self.contour_response][0].reshape(XX.shape)
+
+    @staticmethod
+    def _image_data(Z: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> dict[str, list]:
+        dx = (gx[-1] - gx[0]) / (len(gx) - 1)
+        dy = (gy[-1] - gy[0]) / (len(gy) - 1)
+        return {"image": [Z], "x": [gx[0] - dx / 2], "y": [gy[0] - dy / 2],
+                "dw": [dx * len(gx)], "dh": [dy * len(gy)]}
+
+    @staticmethod
+    def _contour_lines(gx, gy, Z, levels):
+        from bokeh.plotting.contour import contour_data
+
+        return contour_data(gx, gy, Z, levels, want_fill=False, want_line=True)
+
+    # ------------------------------------------------------------------ bokeh
+    def _build_bokeh(self) -> None:
+        from bokeh.layouts import gridplot
+        from bokeh.models import (Band, ColorBar, ColumnDataSource, DataRange1d, FixedTicker, LinearColorMapper,
+                                  Range1d)
+        from bokeh.palettes import Greys256, Viridis256
+        from bokeh.plotting import figure
+
+        from .plots import PALETTE
+
+        def cds(name: str, data: dict) -> ColumnDataSource:
+            s = ColumnDataSource(data, name=name)
+            self.sources[name] = s
+            return s
+
+        prof = self.compute_profiles()
+        cur = self.compute_current()
+        for n in self.explored:
+            cds(f"profile:{n}", prof[n])
+        csrc = cds("current", cur)
+        rows = []
+        width = int(min(210, max(130, 700 // max(len(self.explored), 1))))
+        height = 170
+        last_row = len(self.responses) - (0 if self._desirability is not None else 1)
+
+        def panel(i: int, n: str, y_range) -> Any:
+            f = self._fmap[n]
+            p = figure(width=width, height=height, y_range=y_range, toolbar_location=None, tools="",
+                       x_axis_label=f.label() if i == last_row else None, min_border_left=40)
+            p.xaxis.axis_label_text_font_size = "8pt"
+            if f.is_continuous:
+                p.x_range = Range1d(*self.ranges[n])
+            else:
+                self._level_axis(p, f, FixedTicker, Range1d)
+            p.vspan(x=f"x:{n}", source=csrc, line_color=PALETTE[3], line_dash="dashed")
+            return p
+
+        def label_panel(title: str, text_field: str, extra: Sequence[tuple[str, str]] = ()) -> Any:
+            """JMP-style row header: the response name and its current value (from ``current``)."""
+            p = figure(width=130, height=height, x_range=Range1d(0, 1), y_range=Range1d(0, 1),
+                       toolbar_location=None, tools="", outline_line_color=None, min_border_left=4)
+            p.axis.visible = False
+            p.grid.visible = False
+            p.text(x=[0.02], y=[0.72], text=[title], text_font_size="9pt", text_font_style="bold",
+                   text_baseline="middle")
+            p.text(x=0.02, y=0.55, text=text_field, source=csrc, text_font_size="9pt", text_color=PALETTE[3],
+                   text_font_style="bold", text_baseline="middle")
+            for k, (txt, colour) in enumerate(extra):
+                p.text(x=[0.02], y=[0.38 - 0.11 * k], text=[txt], text_font_size="7pt", text_color=colour,
+                       text_baseline="middle")
+            return p
+
+        for i, r in enumerate(self.responses):
+            yr = DataRange1d(range_padding=0.08)
+            row = [label_panel(r, f"label:{r}")]
+            colour = PALETTE[i % 5]
+            for n in self.explored:
+                p = panel(i, n, yr)
+                src, cx = self.sources[f"profile:{n}"], f"x:{n}"
+                if self._fmap[n].is_continuous:
+                    p.add_layout(Band(base="x", lower=f"lower:{r}", upper=f"upper:{r}", source=src,
+                                      fill_alpha=0.25, fill_color=colour, line_alpha=0))
+                    p.line("x", f"pred:{r}", source=src, color=colour, line_width=2)
+                else:
+                    p.segment("x", f"lower:{r}", "x", f"upper:{r}", source=src, color=colour, line_width=6, alpha=0.3)
+                    p.line("x", f"pred:{r}", source=src, color=colour, line_dash="dotted")
+                    p.scatter("x", f"pred:{r}", source=src, color=colour, size=7)
+                p.segment(cx, f"lower:{r}", cx, f"upper:{r}", source=csrc, color=PALETTE[3], line_width=2)
+                p.scatter(cx, f"pred:{r}", source=csrc, color=PALETTE[3], size=8)
+                row.append(p)
+            rows.append(row)
+        if self._desirability is not None:
+            colours = {r: PALETTE[self.responses.index(r) % 5] for r in self.goals}
+            row = [label_panel("desirability", "label:D",
+                               [(f"d {r}", colours[r]) for r in self.goals] + [("D overall", "black")])]
+            for n in self.explored:
+                p = panel(len(self.responses), n, Range1d(-0.02, 1.05))
+                src, cx = self.sources[f"profile:{n}"], f"x:{n}"
+                for r in self.goals:
+                    p.line("x", f"d:{r}", source=src, color=colours[r], line_width=1, alpha=0.8)
+                p.line("x", "D", source=src, color="black", line_width=2.5)
+                if not self._fmap[n].is_continuous:
+                    p.scatter("x", "D", source=src, color="black", size=6)
+                p.scatter(cx, "D", source=csrc, color=PALETTE[3], size=8)
+                row.append(p)
+            rows.append(row)
+        self.profiler_layout = gridplot(rows, toolbar_location=None)
+        # ---- contour figure
+        self.contour_layout = None
+        if self.contour_x is not None:
+            gx, gy, Z = self.compute_contour()
+            self._mapper = LinearColorMapper(palette=Viridis256, low=float(Z.min()), high=float(Z.max()))
+            fx, fy = self._fmap[self.contour_x], self._fmap[self.contour_y]
+            p = figure(width=560, height=460, x_axis_label=fx.label(), y_axis_label=fy.label(),
+                       x_range=Range1d(*self.ranges[self.contour_x]), y_range=Range1d(*self.ranges[self.contour_y]),
+                       tools="pan,wheel_zoom,box_zoom,reset,save", title=f"{self.contour_response} "
+                       "(other factors at the slider settings)")
+            p.image(image="image", x="x", y="y", dw="dw", dh="dh", source=cds("contour", self._image_data(Z, gx, gy)),
+                    color_mapper=self._mapper)
+            self._contour = p.contour(gx, gy, Z, levels=self._levels(Z), line_color="white", line_alpha=0.7)
+            self._contour.line_renderer.data_source.name = "contour_lines"
+            ds_mapper = LinearColorMapper(palette=list(Greys256), low=0.0, high=1.0)
+            p.image(image="image", x="x", y="y", dw="dw", dh="dh", color_mapper=ds_mapper, global_alpha=0.45,
+                    source=cds("design_space", {"image": [], "x": [], "y": [], "dw": [], "dh": []}))
+            self._ds_lines = p.contour(gx, gy, np.zeros_like(Z), levels=[self.probability], line_color=PALETTE[1],
+                                       line_width=3)
+            self._ds_lines.set_data(self._contour_lines(gx, gy, np.zeros_like(Z), [self.probability]))
+            self._ds_lines.line_renderer.data_source.name = "design_space_lines"
+            cds("contour_runs", self._runs_data())
+            p.scatter("x", "y", source=self.sources["contour_runs"], color="white", line_color="black", size=6)
+            cds("contour_point", {"x": [float(self._state[self.contour_x])], "y": [float(self._state[self.contour_y])]})
+            p.scatter("x", "y", source=self.sources["contour_point"], marker="cross", size=18, line_width=3,
+                      color=PALETTE[3])
+            p.add_layout(ColorBar(color_mapper=self._mapper, width=10), "right")
+            self._contour_fig = p
+            self.contour_layout = p
+
+    @staticmethod
+    def _level_axis(p, f: Factor, FixedTicker, Range1d) -> None:
+        k = len(f.levels)
+        p.x_range = Range1d(-0.5, k - 0.5)
+        p.xaxis.ticker = FixedTicker(ticks=list(range(k)))
+        p.xaxis.major_label_overrides = {i: str(lev) for i, lev in enumerate(f.levels)}
+
+    @staticmethod
+    def _levels(Z: np.ndarray) -> list[float]:
+        lo, hi = float(Z.min()), float(Z.max())
+        if not hi > lo:
+            return [lo]
+        return list(np.linspace(lo, hi, 12)[1:-1])
+
+    def _runs_data(self) -> dict[str, list]:
+        fit = next(iter(self.fits.values()))
+        return {"x": np.asarray(fit.data[self.contour_x], dtype=float),
+                "y": np.asarray(fit.data[self.contour_y], dtype=float)}
+
+    # ------------------------------------------------------------------ updates
+    def _refresh(self, changed: set[str] | None) -> None:
+        """Recompute and push only what depends on ``changed`` (None: everything)."""
+        if changed is None or len(changed) != 1:
+            names = list(self.explored)
+        else:
+            names = [n for n in self.explored if n not in changed]
+        for n, data in self.compute_profiles(names).items():
+            self.sources[f"profile:{n}"].data = data
+        cur = self.compute_current()
+        self.sources["current"].data = cur
+        self._update_summary(cur)
+        if self.contour_x is not None:
+            xy = {self.contour_x, self.contour_y}
+            if changed is None or not changed <= xy:
+                self._update_contour(axes=changed is None)
+            else:
+                self.sources["contour_point"].data = {"x": [float(self._state[self.contour_x])],
+                                                      "y": [float(self._state[self.contour_y])]}
+
+    def _update_contour(self, axes: bool = False) -> None:
+        gx, gy, Z = self.compute_contour()
+        self.sources["contour"].data = self._image_data(Z, gx, gy)
+        self._contour.set_data(self._contour_lines(gx, gy, Z, self._levels(Z)))
+        lo, hi = float(Z.min()), float(Z.max())
+        hi = hi if hi > lo else lo + 1e-9
+        # the colour scale is reset for a new plot and only widened on slider moves (fewer messages)
+        if axes or lo < self._mapper.low or hi > self._mapper.high:
+            self._mapper.update(low=lo if axes else min(lo, self._mapper.low),
+                                high=hi if axes else max(hi, self._mapper.high))
+        self.sources["contour_point"].data = {"x": [float(self._state[self.contour_x])],
+                                              "y": [float(self._state[self.contour_y])]}
+        p = self._contour_fig
+        if axes:
+            fx, fy = self._fmap[self.contour_x], self._fmap[self.contour_y]
+            p.x_range.update(start=self.ranges[fx.name][0], end=self.ranges[fx.name][1])
+            p.y_range.update(start=self.ranges[fy.name][0], end=self.ranges[fy.name][1])
+            p.xaxis.axis_label, p.yaxis.axis_label = fx.label(), fy.label()
+            p.title.text = f"{self.contour_response} (other factors at the slider settings)"
+            self.sources["contour_runs"].data = self._runs_data()
+        # the Monte Carlo overlay belongs to the settings it was computed at
+        if self.sources["design_space"].data.get("image"):
+            self.sources["design_space"].data = {"image": [], "x": [], "y": [], "dw": [], "dh": []}
+            self._ds_lines.set_data(self._contour_lines(gx, gy, np.zeros_like(Z), [self.probability]))
+            self.last_design_space = None
+            self._status("Design space cleared (settings changed): press <i>Compute design space</i> again.")
+
+    # ------------------------------------------------------------------ widgets
+    def _build_widgets(self) -> None:
+        import ipywidgets as w
+        from jupyter_bokeh import BokehModel
+
+        controls = []
+        for n in self.explored:
+            f = self._fmap[n]
+            if f.is_continuous:
+                lo, hi = self.ranges[n]
+                step = 10 ** math.floor(math.log10((hi - lo) / 200))
+                s = w.FloatSlider(value=self._state[n], min=lo, max=hi, step=step, description=n,
+                                  readout_format=".4g", continuous_update=True,
+                                  style={"description_width": "150px"}, layout=w.Layout(width="420px"))
+            else:
+                s = w.Dropdown(options=list(f.levels), value=self._state[n], description=n,
+                               style={"description_width": "150px"}, layout=w.Layout(width="420px"))
+            s.observe(self._on_widget(n), names="value")
+            self.sliders[n] = s
+            controls.append(s)
+        self._summary = w.HTML()
+        self._status_html = w.HTML(value="")
+        buttons = []
+        self.maximize_button = w.Button(description="Maximize desirability", button_style="primary",
+                                        disabled=self.goals is None, layout=w.Layout(width="200px"))
+        self.maximize_button.on_click(lambda _b: self._guard(self.maximize))
+        buttons.append(self.maximize_button)
+        self.design_space_button = w.Button(description="Compute design space",
+                                            disabled=self.specs is None or self.contour_x is None,
+                                            layout=w.Layout(width="200px"))
+        self.design_space_button.on_click(lambda _b: self._guard(self.compute_design_space))
+        buttons.append(self.design_space_button)
+        self.profiler_widget = BokehModel(self.profiler_layout)
+        parts = [w.HBox([w.VBox(controls + [w.HBox(buttons)]), self._summary]), self._status_html,
+                 self.profiler_widget]
+        self._dd_response = w.Dropdown(options=self.responses, value=self.contour_response, description="response")
+        self._dd_x = w.Dropdown(options=self.continuous, value=self.contour_x, description="x")
+        self._dd_y = w.Dropdown(options=self.continuous, value=self.contour_y, description="y")
+        if self.contour_layout is not None:
+            for dd in (self._dd_response, self._dd_x, self._dd_y):
+                dd.layout = w.Layout(width="260px")
+                dd.observe(self._on_contour_choice, names="value")
+            self.contour_widget = BokehModel(self.contour_layout)
+            parts += [w.HBox([self._dd_response, self._dd_x, self._dd_y]), self.contour_widget]
+        else:
+            self.contour_widget = None
+            parts.append(w.HTML("<i>Contour plot: needs two continuous factors.</i>"))
+        self.widget = w.VBox(parts)
+
+    def _guard(self, func) -> None:
+        try:
+            func()
+        except InputError as exc:  # shown to the user instead of a silent failure in the widget callback
+            self._status(f"<span style='color:#D55E00'>{exc}</span>")
+
+    def _status(self, html: str) -> None:
+        if hasattr(self, "_status_html"):
+            self._status_html.value = html
+
+    def _on_widget(self, name: str):
+        def handler(change: dict) -> None:
+            if self._suspend:
+                return
+            widget = self.sliders[name]
+            if self._fmap[name].is_continuous and abs(change["new"] - self._state[name]) <= 0.5 * widget.step:
+                # the browser snapped a value set from Python (e.g. the optimum) to the slider's step:
+                # keep the exact setting rather than recomputing (and clearing the design space)
+                return
+            self._guard(lambda: self.set(**{name: change["new"]}))
+        return handler
+
+    def _on_contour_choice(self, change: dict) -> None:
+        if self._suspend:
+            return
+        x, y = self._dd_x.value, self._dd_y.value
+        if x == y:  # swap instead of refusing: the other dropdown takes the old value
+            other = self.contour_y if change["owner"] is self._dd_x else self.contour_x
+            if change["owner"] is self._dd_x:
+                y = self.contour_x if other == x else other
+            else:
+                x = self.contour_y if other == y else other
+        self._guard(lambda: self.set_contour(self._dd_response.value, x, y))
+
+    def _update_summary(self, first: Mapping[str, np.ndarray]) -> None:
+        if not hasattr(self, "_summary"):
+            return
+        head = "<tr><th style='text-align:left'>response</th><th>prediction</th><th>95% CI</th>"
+        head = head.replace("95", f"{100 * (1 - self.alpha):g}")
+        if self.goals:
+            head += "<th>d</th>"
+        rows = [head + "</tr>"]
+        for r in self.responses:
+            lo, hi = first[f"lower:{r}"][0], first[f"upper:{r}"][0]
+            ci = f"[{_fmt(lo)}, {_fmt(hi)}]" if self.engine.layouts[r].cov is not None else "n/a"
+            row = f"<tr><td>{r}</td><td>{_fmt(first[f'pred:{r}'][0])}</td><td>{ci}</td>"
+            if self.goals:
+                row += f"<td>{first[f'd:{r}'][0]:.3f}</td>" if r in self.goals else "<td></td>"
+            rows.append(row + "</tr>")
+        if self.goals:
+            rows.append(f"<tr><td><b>D</b></td><td></td><td></td><td><b>{first['D'][0]:.3f}</b></td></tr>")
+        self._summary.value = "<table style='margin-left:20px'>" + "".join(rows) + "</table>"
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - notebook display
+        from IPython.display import display
+
+        display(self.widget)
+
+    def __repr__(self) -> str:
+        return (f"Explorer(responses={self.responses}, factors={self.explored}, "
+                f"state={self.state})")

@@ -1,0 +1,135 @@
+"""Build notebooks/doe_explorer.ipynb (outputs cleared) with nbformat.
+
+Usage: ``python scripts/notebooks/make_doe_explorer.py [--out PATH]``, then execute it in
+place with ``python scripts/execute_notebooks.py notebooks/doe_explorer.ipynb``.
+Running the builder twice gives byte-identical notebooks (fixed cell ids).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "doe_explorer"
+CHECK = "# NBVAL_CHECK_OUTPUT\n"
+
+CELLS: list[tuple[str, str]] = [
+    ("md", """\
+# Interactive DoE explorer: prediction profiler, contours and design space
+
+This notebook fits response-surface models to an AAV HEK293 triple-transfection study and
+opens `pdkit.explorer.Explorer`, an interactive prediction profiler in the style of JMP's:
+move a factor's slider and every other panel shows at once how the predicted responses
+change along its own factor, with 95 % confidence bands.
+
+**The data are SYNTHETIC** (`data_samples/doe/README.md` documents the ground truth): a
+face-centred central composite design in five factors (total DNA per cell, PEI:DNA ratio,
+Rep/Cap:GOI plasmid ratio, cell density at transfection, harvest time), 32 runs, and three
+responses: vg titer (analysed as log10), % full capsids and % viability at harvest.
+
+The explorer needs a running kernel: the plots update from Python as you move the sliders
+(in a saved or exported copy they show the state at the time of saving)."""),
+    ("code", """\
+import numpy as np
+import pandas as pd
+import yaml
+
+import pdkit.plots
+from pdkit import doe
+from pdkit.explorer import Explorer
+
+pdkit.plots.setup()
+factors = doe.as_factors(pd.read_csv("../data_samples/doe/aav_factors.csv").to_dict("records"))
+data = pd.read_csv("../data_samples/doe/aav_transfection_rsm_synthetic.csv")
+data["log10_vg_titer"] = np.log10(data["vg_titer"])
+with open("../data_samples/doe/aav_goals.yaml") as fh:
+    targets = yaml.safe_load(fh)
+responses = ["log10_vg_titer", "full_pct", "viability_pct"]"""),
+    ("md", """\
+## Models
+
+A full quadratic model (5 main effects, 10 two-factor interactions, 5 squares) for each
+response, in coded units. Every response uses the same `Factor` definitions, which the
+explorer requires."""),
+    ("code", CHECK + """\
+fits = {r: doe.fit(data, r, "quadratic", factors) for r in responses}
+quality = pd.DataFrame({r: {"R2": f.r2, "R2 adj": f.r2_adj, "RMSE": f.rmse} for r, f in fits.items()})
+print(quality.round(3).to_string())"""),
+    ("md", """\
+## The explorer
+
+Goals and specifications come from `aav_goals.yaml`: maximise titer, % full and viability
+(Derringer-Suich desirabilities), with specifications log10 titer >= 10.7, % full >= 22 and
+viability >= 65 %.
+
+How to use it:
+
+* **Sliders** set the factors. Each row of panels is one response: the line is the
+  prediction across that panel's factor with the others at their slider settings, the band
+  its 95 % confidence interval, the red marker and dashed line the current setting (its
+  prediction and interval are written next to it and in the table at the top right).
+* The **desirability** row shows each response's desirability `d` and the overall `D`.
+* **Maximize desirability** searches the factor box (seeded multi-start) and moves the
+  sliders to the best settings found.
+* The **contour plot** shows the chosen response over any two factors (dropdowns), the other
+  factors at their slider settings; white points are the design runs.
+* **Compute design space** estimates by Monte Carlo (seeded) the probability that a new run
+  meets every specification over the contour plane: dark = unlikely, the orange line is
+  P = 0.9. It is cleared when a setting changes, since it depends on the held factors."""),
+    ("code", """\
+ex = Explorer(fits, goals=targets["goals"], specs=targets["specs"], n_points=50, seed=1)
+ex.widget"""),
+    ("md", """\
+## Numbers behind the plots
+
+Predicted responses with their 95 % confidence intervals at the initial settings (the centre
+of every factor range):"""),
+    ("code", CHECK + """\
+print(ex.state)
+print(pd.DataFrame(ex.predict_current()).T.round(3).to_string())"""),
+    ("md", """\
+The desirability optimum (what the **Maximize desirability** button does); the sliders and
+all panels above move there:"""),
+    ("code", CHECK + """\
+opt = ex.maximize()
+print({k: round(v, 3) for k, v in ex.state.items()})
+print(f"overall desirability D = {opt.overall:.3f}")
+print(pd.DataFrame(ex.predict_current()).T.round(3).to_string())"""),
+    ("md", """\
+The design space over the first two factors (total DNA and PEI:DNA), the others held at the
+optimum (what the **Compute design space** button does):"""),
+    ("code", CHECK + """\
+space = ex.compute_design_space()
+print(f"max P(all specifications met) = {float(space.max()):.3f}")
+print(f"share of the plane with P >= 0.9: {float((space >= 0.9).mean()):.3f}")"""),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    cells = []
+    for i, (kind, source) in enumerate(CELLS):
+        cell = nbformat.v4.new_markdown_cell(source) if kind == "md" else nbformat.v4.new_code_cell(source)
+        cell.id = f"doe-ex-{i:02d}"
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "notebooks" / f"{NAME}.ipynb")
+    args = ap.parse_args(argv)
+    nb = build()
+    nbformat.validate(nb)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(args.out))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
