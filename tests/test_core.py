@@ -160,6 +160,14 @@ def test_factor_coding_by_hand():
         Factor("t", 5, 5)
     with pytest.raises(InputError, match="not among declared levels"):
         c.to_coded(["XX"])
+    # more than two levels: the coded value is the label (effect coding happens in model_matrix)
+    s = Factor("serotype", levels=["AAV2", "AAV8", "AAV9"])
+    assert list(s.to_coded(["AAV9", "AAV2"])) == ["AAV9", "AAV2"]
+    assert list(s.to_actual(s.to_coded(["AAV8"]))) == ["AAV8"]
+    X = model_matrix(pd.DataFrame({"serotype": s.to_coded(["AAV2", "AAV8", "AAV9"])}), ["Intercept", "serotype"], [s])
+    assert X.to_numpy().tolist() == [[1, 1, 0], [1, 0, 1], [1, -1, -1]]
+    with pytest.raises(InputError, match=r"factor 'serotype': level\(s\) \['AAV5'\] not among declared levels"):
+        s.to_actual(["AAV5"])
     with pytest.raises(InputError, match="repeated"):
         as_factors([Factor("a", 0, 1), {"name": "a", "low": 0, "high": 2}])
 

@@ -24,6 +24,12 @@ Sources
 * Montgomery, Solutions manual to DAE 9th ed. (2017), Problem 11.1: 2^2 with four centre
   points (purity); linear model: curvature SS 0.080, F = 1.33, p = 0.3125; lack of fit
   0.040 on 1 df, F = 0.60, p = 0.4950; pure error 0.20 on 3 df; coefficients A 0.85, B 0.25.
+* Montgomery, DAE 8th ed. (2013), Example 8.4 (injection molding, 2^(6-2) IV with E = ABC,
+  F = BCD; shrinkage x 10 in standard order 6, 10, 32, 60, 4, 15, 26, 60, 8, 12, 34, 60, 16, 5,
+  37, 52; fitted model y = 27.3125 + 6.9375 x1 + 17.8125 x2 + 5.9375 x1 x2, i.e. effects
+  A = 13.875, B = 35.625, AB = 11.875).  The same example is Example 14-8 (data Table 14-28,
+  alias relationships Table 14-27: AB = CE, AC = BE, AD = EF, AE = BC = DF, AF = DE, BD = CF,
+  BF = CD) in Montgomery & Runger, Applied Statistics and Probability for Engineers, 3rd ed.
 * Lenth, R. V. (1989) Technometrics 31:469-473 (PSE definition), Box & Cox (1964) JRSS B
   26:211-252 (checked against scipy.stats.boxcox for an intercept-only model).
 """
@@ -37,7 +43,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from pdkit.doe.analysis import AliasWarning, DoEFit, fit, lenth
+from pdkit.doe.analysis import (AliasWarning, DoEFit, fit, infer_factors, infer_responses, lenth,
+                                 supported_model)
 from pdkit.doe.factors import Factor
 from pdkit.errors import InputError
 
@@ -309,6 +316,52 @@ def test_box_cox_suggests_log_for_multiplicative_noise_and_none_for_additive():
     assert bc.includes_one and bc.suggestion == "none" and "includes 1" in bc.message
 
 
+def test_box_cox_reports_a_search_bound_as_a_bound():
+    """y**5 linear in x: the likelihood keeps rising beyond lambda = 3, so lambda is reported as the
+    bound with a note, not as an optimum (independent check: the profile is increasing at the end)."""
+    x = np.tile([-1.0, -0.5, 0.0, 0.5, 1.0], 4)
+    noise = np.repeat([-0.02, 0.01, 0.02, -0.01], 5)
+    y = (3 + x + noise) ** (1 / 5)
+    bc = fit(pd.DataFrame({"x": x, "y": y}), "y").box_cox()
+    assert bc.at_bound and bc.lam == 3.0
+    assert bc.profile["log_likelihood"].iloc[-1] > bc.profile["log_likelihood"].iloc[-2]
+    assert "search bound" in bc.message and "not an optimum" in bc.note
+    wide = fit(pd.DataFrame({"x": x, "y": y}), "y").box_cox(bounds=(-3, 8))
+    assert not wide.at_bound and wide.note is None and 3 < wide.lam < 8
+    with pytest.raises(InputError, match=r"bounds must satisfy low < 1 < high"):
+        fit(pd.DataFrame({"x": x, "y": y}), "y").box_cox(bounds=(2, 3))
+
+
+def test_infer_factors_responses_and_model_on_hand_tables():
+    d = pd.DataFrame({"Run": range(1, 7), "block": [1, 1, 1, 2, 2, 2], "temp": [30, 42, 30, 42, 36, 36],
+                      "ph": [6.8, 6.8, 7.2, 7.2, 7.0, 7.0], "titer": [410, 520, 395, 610, 480, 470],
+                      "note": ["ok", "foam", "ok", "ok", "ok", "late"]})
+    before = d.copy()
+    assert infer_factors(d) == ["temp", "ph"]  # titer has 6 distinct values; Run/block are bookkeeping
+    assert infer_factors(d, responses="temp") == ["ph"]
+    assert infer_factors(d, max_levels=6) == ["temp", "ph", "titer"]
+    assert infer_responses(d, ["temp", "ph"]) == ["titer"]
+    assert supported_model(d, ["temp", "ph"]) == "interactions"  # 2^2 + centre: squares not separable
+    ccd = ccd_yield()
+    assert supported_model(ccd, ["A", "B"]) == "quadratic"
+    pd.testing.assert_frame_equal(d, before)
+
+
+def test_infer_factors_bad_input_names_column_and_row():
+    d = pd.DataFrame({"temp": [30, 42, 30, "42 C", 36], "titer": [410, 520, 395, 610, 480]})
+    with pytest.raises(InputError, match=r"column 'temp', row 4: expected a number, got '42 C'"):
+        infer_factors(d, responses="titer")
+    with pytest.raises(InputError, match=r"no factor columns found"):
+        infer_factors(d.drop(columns="temp"), responses="titer")
+    with pytest.raises(InputError, match=r"missing column 'yield'"):
+        infer_factors(d, responses=["yield"])
+    with pytest.raises(InputError, match=r"max_levels: expected an integer of at least 2"):
+        infer_factors(d, max_levels=1)
+    # a response with '<LOQ' stays a response, so fit names the row
+    r = pd.DataFrame({"temp": [30, 42, 30, 42], "titer": [410, "<LOQ", 395, 610]})
+    assert infer_responses(r, ["temp"]) == ["titer"]
+
+
 def test_reduce_keeps_hierarchy():
     """A:B active, A and B inactive: with hierarchy A and B stay; without they go."""
     d = pd.DataFrame({**_std_order(3)})
@@ -326,11 +379,99 @@ def test_aliased_terms_dropped_with_warning():
     d["C"] = d["A"] * d["B"]
     d = pd.concat([d, d], ignore_index=True)
     d["y"] = [10, 14, 11, 19, 10.4, 13.8, 11.2, 18.6]
-    with pytest.warns(AliasWarning, match=r"'A:B' = C"):
+    with pytest.warns(AliasWarning, match=r"'A' = 'B:C'; 'B' = 'A:C'; 'C' = 'A:B'"):
         f = fit(d, "y", "interactions")
     assert "A:B" in f.dropped_terms and "A:B" not in f.coefficients.index
+    assert f.aliases == {"A": ("B:C",), "B": ("A:C",), "C": ("A:B",)}
     assert not f.coefficients.isna().any().any()
-    assert "dropped (aliased)" in f.summary()
+    assert "dropped (aliased)" in f.summary() and "'C' = 'A:B'" in f.summary()
+
+
+def test_negative_alias_and_linear_combination_are_named():
+    """Hand cases: C = -AB gives the chain 'C' = -'A:B'; a factor set to the mean of two others is
+    not an alias chain but a linear combination, and is reported as such."""
+    d = pd.DataFrame(_std_order(2))
+    d["C"] = -d["A"] * d["B"]
+    d = pd.concat([d, d], ignore_index=True)
+    d["y"] = [10, 14, 11, 19, 10.4, 13.8, 11.2, 18.6]
+    with pytest.warns(AliasWarning, match=r"'C' = -'A:B'"):
+        f = fit(d, "y", "C + A:B")
+    assert f.aliases == {"C": ("-A:B",)} and f.terms == ["Intercept", "C"]
+    # a third factor equal to the mean of the other two: a linear dependence, not a chain
+    e = pd.DataFrame({"A": [-1, 1, -1, 1, 0, 0], "B": [-1, -1, 1, 1, 1, -1]})
+    e["C"] = (e["A"] + e["B"]) / 2
+    e["y"] = [1.0, 2.1, 2.9, 4.2, 3.1, 1.9]
+    with pytest.warns(AliasWarning, match=r"0.5 'A' \+ 0.5 'B' = 'C'"):
+        g = fit(e, "y", "linear", factors=[Factor("A", -1, 1), Factor("B", -1, 1), Factor("C", -1, 1)])
+    assert g.dropped_terms == ("C",) and g.terms == ["Intercept", "A", "B"]
+
+
+def _molding(center: list[float] | None = None) -> pd.DataFrame:
+    d = pd.DataFrame({**_std_order(4)})
+    d["E"] = d["A"] * d["B"] * d["C"]
+    d["F"] = d["B"] * d["C"] * d["D"]
+    d["shrinkage"] = [6, 10, 32, 60, 4, 15, 26, 60, 8, 12, 34, 60, 16, 5, 37, 52]
+    if center:
+        c = pd.DataFrame({k: [0] * len(center) for k in "ABCDEF"}).assign(shrinkage=center)
+        d = pd.concat([d, c], ignore_index=True)
+    return d
+
+
+def test_fractional_factorial_interactions_model_montgomery_example_8_4():
+    """Montgomery DAE 8th ed. Example 8.4: the 'interactions' model (22 coefficients, 16 runs) is fitted
+    by keeping the first term of each alias chain (7 chains of two-factor interactions)."""
+    with pytest.warns(AliasWarning) as rec:
+        f = fit(_molding(), "shrinkage", "interactions")
+    msg = str(rec[0].message)
+    for chain in ("'A:B' = 'C:E'", "'A:C' = 'B:E'", "'A:D' = 'E:F'", "'A:E' = 'B:C' = 'D:F'", "'A:F' = 'D:E'",
+                  "'B:D' = 'C:F'", "'B:F' = 'C:D'"):
+        assert chain in msg and chain in f.alias_chains
+    assert f.aliases["A:E"] == ("B:C", "D:F")
+    assert f.terms == ["Intercept", "A", "B", "C", "D", "E", "F", "A:B", "A:C", "A:D", "A:E", "A:F", "B:D", "B:F"]
+    assert len(f.dropped_terms) == 8 and f.df_resid == 2
+    co = f.coefficients["estimate"]
+    # published fitted model (Montgomery Example 8.4; Montgomery & Runger Example 14-8)
+    assert co["Intercept"] == pytest.approx(27.3125)
+    assert co["A"] == pytest.approx(6.9375) and co["B"] == pytest.approx(17.8125)
+    assert co["A:B"] == pytest.approx(5.9375)
+    eff = f.effects["effect"]
+    assert eff["A"] == pytest.approx(13.875) and eff["B"] == pytest.approx(35.625) and eff["A:B"] == pytest.approx(11.875)
+    # hand: the A:D chain contrast (A*D column) / 8
+    d = _molding()
+    assert eff["A:D"] == pytest.approx(float((d["A"] * d["D"] * d["shrinkage"]).sum()) / 8)
+
+
+def test_lenth_with_centre_points_hand_calculation_example_8_4():
+    """Lenth on the 13 effects of Example 8.4 by hand: |effects| sorted .125 .125 .375 .375 .625 .875
+    1.375 1.625 1.875 5.375 11.875 13.875 35.625 -> median 1.375, s0 = 2.0625; the 9 below 2.5 s0 =
+    5.156 have median .625 -> PSE = 0.9375, d = 13/3.  Adding four centre runs (values made up)
+    changes neither the effects nor Lenth, and no refit is needed."""
+    with pytest.warns(AliasWarning):
+        f = fit(_molding(), "shrinkage", "interactions")
+    with pytest.warns(AliasWarning):
+        g = fit(_molding(center=[27, 30, 25, 28]), "shrinkage", "interactions")
+    for fitted in (f, g):
+        L = fitted.lenth
+        assert L is not None and L.m == 13
+        assert L.s0 == pytest.approx(2.0625)
+        assert L.pse == pytest.approx(0.9375)
+        assert L.df == pytest.approx(13 / 3)
+        assert L.me == pytest.approx(stats.t.ppf(0.975, 13 / 3) * 0.9375)
+        assert L.sme == pytest.approx(stats.t.ppf((1 + 0.95 ** (1 / 13)) / 2, 13 / 3) * 0.9375)
+    pd.testing.assert_series_equal(f.effects["effect"], g.effects["effect"])
+    hn = g.half_normal
+    assert set(hn.loc[hn["active"], "term"]) == {"A", "B", "A:B", "A:D"}  # |effect| > ME = 2.53
+    assert g.curvature is not None and g.curvature.n_center == 4 and g.df_resid == 6
+    # axial runs: not a two-level design, no Lenth
+    assert fit(ccd_yield(), "yield", "quadratic").lenth is None
+
+
+def test_reduced_fit_keeps_alias_chains():
+    with pytest.warns(AliasWarning):
+        f = fit(_molding(center=[27, 30, 25, 28]), "shrinkage", "interactions")
+    r = f.reduce(alpha=0.05)
+    assert "A:B" in r.terms and r.aliases["A:B"] == ("C:E",)
+    assert all(k in r.terms for k in r.aliases)
 
 
 def test_categorical_factor_from_text_column():
@@ -381,11 +522,19 @@ def test_constant_factor_is_an_error():
 
 
 def test_more_terms_than_runs():
+    """2^(4-1) (D = ABC): 'interactions' asks for 11 coefficients from 8 runs; the three aliased
+    interactions are dropped first, leaving a saturated two-level fit (Lenth errors).  Without an
+    orthogonal two-level design the error names both counts."""
     d = pd.DataFrame(_std_order(3))
     d["D"] = d["A"] * d["B"] * d["C"]
-    d["y"] = np.arange(8.0)
-    with pytest.raises(InputError, match=r"model has 11 coefficients .* only 8 runs"):
-        fit(d, "y", "interactions")
+    d["y"] = [90, 72, 87, 83, 99, 81, 88, 80]
+    with pytest.warns(AliasWarning, match=r"'A:B' = 'C:D'"):
+        f = fit(d, "y", "interactions")
+    assert len(f.terms) == 8 and f.error_basis == "lenth" and f.df_resid == 0
+    e = pd.DataFrame({"A": [0.0, 1, 2, 3], "B": [0.0, 2, 1, 3], "y": [1.0, 2.0, 2.5, 4.0]})
+    with pytest.warns(AliasWarning), \
+            pytest.raises(InputError, match=r"6 coefficients requested, 2 of them aliased, so 4 remain\) uses all 4 runs"):
+        fit(e, "y", "quadratic")
 
 
 def test_out_of_range_factor_value_names_row():

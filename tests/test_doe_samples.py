@@ -14,7 +14,6 @@ section 11.4.2 (face-centred CCD: alpha = 1, 2k axial runs).
 from __future__ import annotations
 
 import importlib.util
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +21,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import run_cli
 from pdkit.doe import Factor, fit
-from pdkit.doe.model import model_matrix, model_terms
+from pdkit.doe.analysis import AliasWarning, infer_factors, infer_responses, supported_model
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data_samples" / "doe"
@@ -45,18 +45,6 @@ def gen():
 
 def _truth(name: str) -> dict:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
-
-
-def _estimable_terms(data: pd.DataFrame, factors: list[Factor]) -> list[str]:
-    """Main effects plus, in model order, every two-factor interaction not aliased with earlier terms."""
-    terms = model_terms("interactions", factors)
-    coded = pd.DataFrame({f.name: f.to_coded(data[f.name].to_numpy()) for f in factors}, index=data.index)
-    X = model_matrix(coded, terms, factors).to_numpy()
-    keep: list[int] = []
-    for j in range(len(terms)):
-        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
-            keep.append(j)
-    return [terms[j] for j in keep]
 
 
 # --------------------------------------------------------------------------- files
@@ -190,18 +178,23 @@ def test_plasmid_screening_finds_exactly_the_active_effects(response):
     t = _truth("plasmid_fermentation_truth_synthetic.yaml")
     factors = [Factor(**f) for f in t["factors"]]
     active = {k for k in t["responses"][response]["coefficients"] if k != "Intercept"}
-    terms = _estimable_terms(d, factors)
-    assert "temperature_c:shift_time_h" in terms and "feed_rate_g_l_h:ph" not in terms  # aliased pair
-    f = fit(d, response, terms, factors=factors)
+    # 'interactions' asks for 22 coefficients from 20 runs; one term per alias chain is kept
+    with pytest.warns(AliasWarning, match=r"'temperature_c:shift_time_h' = 'feed_rate_g_l_h:ph'"):
+        f = fit(d, response, "interactions", factors=factors)
+    assert f.aliases["temperature_c:shift_time_h"] == ("feed_rate_g_l_h:ph",)
+    assert len(f.terms) == 14 and len(f.dropped_terms) == 8
     co = f.coefficients.drop(index="Intercept")
     assert set(co.index[co["p"] < 0.05]) == active
     assert set(f.reduce(alpha=0.05).terms) - {"Intercept"} == active
     assert f.curvature is not None and f.curvature.p > 0.05
-    # Lenth (1989) on the 16 unreplicated factorial runs
-    fac = d[d["point_type"] == "factorial"]
-    g = fit(fac, response, _estimable_terms(fac, factors), factors=factors)
-    hn = g.half_normal
+    # Lenth (1989) from the same fit (the effects of the 16 factorial runs; centre runs left out) ...
+    hn = f.half_normal
     assert set(hn.loc[hn["active"], "term"]) == active
+    # ... equals Lenth on a fit of the factorial runs alone
+    fac = d[d["point_type"] == "factorial"]
+    with pytest.warns(AliasWarning):
+        g = fit(fac, response, "interactions", factors=factors)
+    assert g.lenth.pse == pytest.approx(f.lenth.pse) and g.lenth.me == pytest.approx(f.lenth.me)
 
 
 def test_plasmid_effect_sizes_match_truth():
@@ -221,3 +214,40 @@ def test_goal_files_name_fitted_responses():
         cols = set(pd.read_csv(data).columns)
         cols |= {f"log10_{c}" for c, tr in (g.get("transform") or {}).items() if tr == "log10"}
         assert set(g["goals"]) <= cols and set(g["specs"]) <= cols, name
+
+
+def test_roles_inferred_from_the_sample_tables():
+    """The doe_analysis report's 'auto' roles: factors are the 2-5-level numeric columns."""
+    aav, plasmid = pd.read_csv(AAV), pd.read_csv(PLASMID)
+    aav_f = [f["name"] for f in _truth("aav_transfection_truth_synthetic.yaml")["factors"]]
+    pl_f = [f["name"] for f in _truth("plasmid_fermentation_truth_synthetic.yaml")["factors"]]
+    assert infer_factors(aav) == aav_f and infer_factors(plasmid) == pl_f
+    assert infer_responses(aav, aav_f) == ["vg_titer", "full_pct", "viability_pct"]
+    assert infer_responses(plasmid, pl_f) == ["pdna_mg_l", "supercoiled_pct"]
+    assert supported_model(aav, aav_f) == "quadratic" and supported_model(plasmid, pl_f) == "interactions"
+
+
+# --------------------------------------------------------------------------- report: bad input
+def _bad_run(tmp_path, table: pd.DataFrame, *params: str):
+    data = tmp_path / "results.csv"
+    table.to_csv(data, index=False)
+    proc = run_cli("run", "doe_analysis", "-p", "data", str(data), "-p", "goals", "None", *params,
+                   "-o", str(tmp_path / "out"), cwd=ROOT)
+    return proc
+
+
+@pytest.mark.slow
+def test_report_unknown_response_column_fails_naming_it(tmp_path):
+    proc = _bad_run(tmp_path, pd.read_csv(PLASMID), "-p", "response", "pdna_titer")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "InputError: results.csv: missing column 'pdna_titer'" in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("factors", ["auto", "temperature_c,ph"])
+def test_report_text_in_a_factor_column_fails_naming_column_and_row(tmp_path, factors):
+    d = pd.read_csv(PLASMID).astype({"ph": object})
+    d.loc[4, "ph"] = "7.2 (adjusted)"
+    proc = _bad_run(tmp_path, d, "-p", "factors", factors)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "InputError: results.csv, column 'ph', row 5: expected a number, got '7.2 (adjusted)'" in proc.stderr

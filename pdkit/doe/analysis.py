@@ -11,8 +11,9 @@ statsmodels and returns a :class:`DoEFit` holding
   Curvature, Lack of fit, Pure error and Total;
 * ``r2``, ``r2_adj``, ``r2_pred`` (PRESS from the hat matrix), ``rmse``;
 * ``lack_of_fit`` (from replicated settings), ``curvature`` (centre points against the
-  factorial runs of a two-level design), ``lenth`` (Lenth 1989, for orthogonal two-level
-  designs; used for the error estimate of a saturated fit);
+  factorial runs of a two-level design), ``lenth`` (Lenth 1989, from the effect estimates
+  of the factorial runs of a two-level design, with or without centre points; used for
+  the error estimate of a saturated fit);
 * ``diagnostics`` (fitted, residual, studentized residuals, leverage, Cook's distance,
   run order), :meth:`DoEFit.box_cox`, :meth:`DoEFit.reduce` and :meth:`DoEFit.predict`.
 
@@ -27,16 +28,28 @@ are continuous and text columns categorical (levels in sorted order).
 
 Aliased terms
 -------------
-Terms that the design cannot separate from earlier terms (main effects first, then
-interactions, then squares) are dropped with an :class:`AliasWarning` that names them and
-what they are aliased with; ``dropped_terms`` lists them.  Coefficient tables never
-contain NaN-filled rows for aliased terms.
+Exact aliasing (a linear dependence among the model columns) is resolved *before* the
+number of coefficients is compared with the number of runs, as JMP does: terms are
+taken in model order (intercept, main effects, interactions, squares, so lower orders
+first) and a term whose columns depend on the terms already kept is dropped.  So the
+first term of each alias chain is kept and estimates the sum of the chain (e.g. a
+2^(6-2) fraction with E = ABC, F = BCD keeps ``A:B`` and drops ``C:E``).  The dropped
+terms are named in an :class:`AliasWarning` (``'A:B' = 'C:E'; 'A:E' = 'B:C' = 'D:F'``),
+listed in ``dropped_terms`` and grouped by the kept term in ``aliases``.  Coefficient
+tables never contain NaN-filled rows for aliased terms.
+
+Choosing factors and a model
+----------------------------
+:func:`infer_factors` and :func:`infer_responses` guess the roles of the columns of a
+results table (used by the ``doe_analysis`` report); :func:`supported_model` picks the
+largest standard model ("quadratic" or "interactions") whose terms the design can
+estimate.
 """
 from __future__ import annotations
 
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -52,6 +65,10 @@ from .model import model_matrix, model_terms, term_columns, term_factors
 __all__ = [
     "fit",
     "DoEFit",
+    "infer_factors",
+    "infer_responses",
+    "supported_model",
+    "BOOKKEEPING_COLUMNS",
     "lenth",
     "Lenth",
     "LackOfFit",
@@ -63,6 +80,9 @@ __all__ = [
 
 #: Largest distance (coded units) a setting may lie from the centre of a declared Factor.
 MAX_CODED_DISTANCE = 2.0
+#: Column names (compared case-insensitively) that :func:`infer_factors` and
+#: :func:`infer_responses` treat as bookkeeping, never as factors or responses.
+BOOKKEEPING_COLUMNS = ("run", "run_order", "std_order", "order", "block", "blocks", "point_type", "batch", "id")
 _TOL = 1e-9
 
 
@@ -74,6 +94,11 @@ class AliasWarning(UserWarning):
 @dataclass(frozen=True)
 class Lenth:
     """Lenth's (1989) pseudo standard error for the effects of an unreplicated two-level design.
+
+    In a :class:`DoEFit` it is computed from the effect estimates of the factorial runs
+    (every model column +/-1 and mutually orthogonal there); centre runs, if any, are left
+    out.  Because centre runs only inform the intercept (and the curvature test), these
+    effects equal the fitted ``effects`` of a two-level design with centre points.
 
     Attributes
     ----------
@@ -150,6 +175,10 @@ class BoxCox:
     message : str
     profile : DataFrame
         ``lambda``, ``log_likelihood``, ``sse`` (residual SS of the scaled transform).
+    at_bound : bool
+        The likelihood is largest at an end of the search range, so ``lam`` is that bound,
+        not an optimum (the maximum lies beyond it); ``note`` then says so.
+    note : str or None
     """
 
     lam: float
@@ -159,6 +188,8 @@ class BoxCox:
     suggestion: str
     message: str
     profile: pd.DataFrame = field(repr=False)
+    at_bound: bool = False
+    note: str | None = None
 
 
 # --------------------------------------------------------------------------- Lenth
@@ -309,20 +340,57 @@ def _code_settings(
     return pd.DataFrame(coded, index=table.index)
 
 
-def _independent(X: np.ndarray) -> list[int]:
-    keep: list[int] = []
-    for j in range(X.shape[1]):
-        cand = keep + [j]
-        if np.linalg.matrix_rank(X[:, cand]) == len(cand):
-            keep.append(j)
-    return keep
+def _resolve_aliasing(X: pd.DataFrame, terms: Sequence[str], mapping: Mapping[str, list[str]]
+                      ) -> tuple[list[str], list[str], dict[str, tuple[str, ...]]]:
+    """Keep terms in model order while their columns are linearly independent of those kept.
+
+    Returns the kept terms, the dropped terms and the alias chains: kept term (or, for a
+    dependence on several kept columns, the linear combination as text) -> dropped terms
+    equal to it (prefixed ``-`` when equal to its negative).
+    """
+    Xv = X.to_numpy()
+    pos = {c: i for i, c in enumerate(X.columns)}
+    kept: list[str] = []
+    kept_cols: list[int] = []
+    dropped: list[str] = []
+    for t in terms:
+        cand = kept_cols + [pos[c] for c in mapping[t]]
+        if np.linalg.matrix_rank(Xv[:, cand]) == len(cand):
+            kept.append(t)
+            kept_cols = cand
+        else:
+            dropped.append(t)
+    owner = {c: t for t in kept for c in mapping[t]}
+    kept_names = [X.columns[i] for i in kept_cols]
+    chains: dict[str, list[str]] = {}
+    for t in dropped:
+        key, member = None, None
+        for col in mapping[t]:
+            y = Xv[:, pos[col]]
+            beta, *_ = np.linalg.lstsq(Xv[:, kept_cols], y, rcond=None)
+            if not np.allclose(Xv[:, kept_cols] @ beta, y, atol=1e-8):
+                continue  # this column is not itself in the span; another column of the term is
+            nz = [(b, name) for b, name in zip(beta, kept_names) if abs(b) > 1e-8]
+            if len(nz) == 1 and abs(abs(nz[0][0]) - 1) < 1e-8 and mapping[owner[nz[0][1]]] == [nz[0][1]]:
+                key, member = owner[nz[0][1]], ("-" if nz[0][0] < 0 else "") + t
+            else:
+                key = " ".join(f"{'+' if b > 0 else '-'} {'' if abs(abs(b) - 1) < 1e-8 else f'{abs(b):.3g} '}"
+                               f"'{name}'" for b, name in nz).lstrip("+ ") if nz else "0"
+                member = t if len(mapping[t]) == 1 else f"{t} (column {col})"
+            break
+        if key is None:  # jointly, not column by column, dependent (multi-column terms)
+            key, member = "earlier terms (partially)", t
+        chains.setdefault(key, []).append(member)
+    rank = {t: i for i, t in enumerate(kept)}
+    ordered = sorted(chains, key=lambda k: (k not in rank, rank.get(k, 0)))
+    return kept, dropped, {k: tuple(chains[k]) for k in ordered}
 
 
-def _alias_text(X: pd.DataFrame, col: str, kept: list[str]) -> str:
-    beta, *_ = np.linalg.lstsq(X[kept].to_numpy(), X[col].to_numpy(), rcond=None)
-    parts = [f"{'+' if b > 0 else '-'}{'' if abs(abs(b) - 1) < 1e-8 else f'{abs(b):.3g} '}{name}"
-             for b, name in zip(beta, kept) if abs(b) > 1e-8]
-    return " ".join(parts).lstrip("+") if parts else "0"
+def _chain_text(key: str, members: Sequence[str], key_is_term: bool) -> str:
+    def q(m: str) -> str:
+        return f"-'{m[1:]}'" if m.startswith("-") else f"'{m}'"
+
+    return " = ".join([f"'{key}'" if key_is_term else key] + [q(m) for m in members])
 
 
 def _orthogonal_two_level(X: np.ndarray) -> bool:
@@ -332,6 +400,36 @@ def _orthogonal_two_level(X: np.ndarray) -> bool:
     if not np.all(np.isclose(np.abs(X), 1.0)):
         return False
     return bool(np.allclose(X.T @ X, n * np.eye(X.shape[1])))
+
+
+def _factorial_lenth(X: pd.DataFrame, y: np.ndarray, coded: pd.DataFrame, facs: Sequence[Factor],
+                     alpha: float) -> tuple[Lenth | None, int]:
+    """Lenth's method on the effects estimated from the factorial runs of a two-level design.
+
+    Applies when every run is either a factorial run (all effect columns, i.e. the
+    non-intercept, non-square model columns, are +/-1) or a centre run (every continuous
+    factor at 0), and the intercept and effect columns are orthogonal over the factorial
+    runs.  Returns ``(Lenth or None, number of centre runs)``.
+    """
+    cols = list(X.columns)
+    eff = [c for c in cols if c != "Intercept" and not c.endswith("^2")]
+    if "Intercept" not in cols or len(eff) < 2:
+        return None, 0
+    E = X[eff].to_numpy()
+    fact = np.all(np.isclose(np.abs(E), 1.0), axis=1)
+    cont = [f.name for f in facs if f.is_continuous]
+    if cont:
+        centre = np.all(np.abs(coded[cont].to_numpy(dtype=float)) < 1e-9, axis=1) & ~fact
+    else:
+        centre = np.zeros(len(y), dtype=bool)
+    if not fact.any() or not np.all(fact | centre):
+        return None, 0
+    Xf = X.loc[fact, ["Intercept"] + eff].to_numpy()
+    nf = Xf.shape[0]
+    if not np.allclose(Xf.T @ Xf, nf * np.eye(Xf.shape[1])):
+        return None, 0
+    effects = 2.0 * (Xf[:, 1:].T @ y[fact]) / nf
+    return lenth(effects, alpha=alpha), int(centre.sum())
 
 
 # --------------------------------------------------------------------------- DoEFit
@@ -348,6 +446,13 @@ class DoEFit:
         Model terms kept (``Intercept``, ``A``, ``A:B``, ``A^2``), after dropping aliased terms.
     dropped_terms : tuple of str
         Terms dropped because they are aliased with earlier terms.
+    aliases : dict
+        The alias chains: each kept term that has aliases -> tuple of the dropped terms
+        equal to it (a leading ``-`` when equal to its negative), e.g.
+        ``{"A:B": ("C:E",), "A:E": ("B:C", "D:F")}``; the kept term's coefficient estimates
+        the sum of its chain.  A term that depends on several kept columns (non-regular
+        designs, multi-level categorical factors) is listed under the linear combination
+        as text, e.g. ``"0.5 'A' + 0.5 'B'"``.  ``alias_chains`` gives them as text.
     coefficients : DataFrame
         Index: model-matrix column (= term for continuous and two-level factors);
         columns ``estimate``, ``std_error``, ``t``, ``p``, ``ci_low``, ``ci_high`` (coded units).
@@ -370,7 +475,9 @@ class DoEFit:
         freedom; ``lack_of_fit_reason`` then says why.
     curvature : Curvature or None
     lenth : Lenth or None
-        For orthogonal two-level designs (every model column +/-1 and mutually orthogonal).
+        For two-level designs, with or without centre points: computed from the effects
+        estimated on the factorial runs (every effect column +/-1 and mutually orthogonal
+        there; see :class:`Lenth`).  None for other designs (e.g. with axial runs).
     error_basis : str
         ``"residual"`` or ``"lenth"`` (saturated two-level fit: standard errors from
         Lenth's PSE with m/3 degrees of freedom).
@@ -385,6 +492,7 @@ class DoEFit:
     factors: list
     terms: list
     dropped_terms: tuple
+    aliases: dict
     coefficients: pd.DataFrame
     effects: pd.DataFrame
     anova: pd.DataFrame
@@ -425,6 +533,11 @@ class DoEFit:
     @property
     def factor_names(self) -> list[str]:
         return [f.name for f in self.factors]
+
+    @property
+    def alias_chains(self) -> list[str]:
+        """The alias chains as text, e.g. ``["'A:B' = 'C:E'", "'A:E' = 'B:C' = 'D:F'"]``."""
+        return [_chain_text(k, v, k in self.terms or k in self.dropped_terms) for k, v in self.aliases.items()]
 
     def factor(self, name: str) -> Factor:
         for f in self.factors:
@@ -503,7 +616,10 @@ class DoEFit:
         For each lambda the response is transformed with the geometric-mean scaled
         power ``y(lam) = (y**lam - 1) / (lam * gm**(lam - 1))`` (``gm * log y`` at 0), the
         same model is refitted and ``L(lam) = -n/2 log(SSE(lam)/n)``.  The confidence
-        interval is ``{lam : L(lam) >= L(lam_hat) - chi2(1 - alpha; 1)/2}``.
+        interval is ``{lam : L(lam) >= L(lam_hat) - chi2(1 - alpha; 1)/2}``.  Lambda is
+        searched within ``bounds``; when the likelihood is largest at a bound, ``at_bound``
+        is True and ``note`` (also appended to ``message``) says that the bound is not an
+        optimum.
 
         Examples
         --------
@@ -538,7 +654,12 @@ class DoEFit:
         def loglik(lam: float) -> float:
             return -0.5 * n * np.log(sse(lam) / n)
 
-        lo_b, hi_b = bounds
+        try:
+            lo_b, hi_b = (float(b) for b in bounds)
+        except (TypeError, ValueError):
+            raise InputError(f"box_cox: bounds must be two numbers (low, high), got {bounds!r}") from None
+        if not (np.isfinite(lo_b) and np.isfinite(hi_b) and lo_b < 1 < hi_b):
+            raise InputError(f"box_cox: bounds must satisfy low < 1 < high, got {bounds!r}")
         grid = np.linspace(lo_b, hi_b, 121)
         ll = np.array([loglik(g) for g in grid])
         i = int(np.argmax(ll))
@@ -552,6 +673,12 @@ class DoEFit:
         ci_low = float(optimize.brentq(g, lo_b, lam)) if g(lo_b) < 0 else lo_b
         ci_high = float(optimize.brentq(g, lam, hi_b)) if g(hi_b) < 0 else hi_b
         includes_one = ci_low <= 1 <= ci_high
+        span = hi_b - lo_b
+        edge = None
+        if lam - lo_b < 1e-6 * span and loglik(lo_b) >= loglik(lo_b + 1e-3 * span):
+            edge, lam = "lower", lo_b
+        elif hi_b - lam < 1e-6 * span and loglik(hi_b) >= loglik(hi_b - 1e-3 * span):
+            edge, lam = "upper", hi_b
         named = [(0.5, "sqrt"), (0.0, "log"), (-0.5, "inverse sqrt"), (-1.0, "reciprocal"), (2.0, "square")]
         if includes_one:
             suggestion = "none"
@@ -563,14 +690,24 @@ class DoEFit:
                 _, suggestion, v = min(inside)
                 msg = (f"lambda = {lam:.3g}, {100 * (1 - alpha):g}% CI [{ci_low:.3g}, {ci_high:.3g}] excludes 1; "
                        f"suggest the {suggestion} transformation (lambda = {v:g})")
+            elif edge is not None:
+                suggestion = f"power {'<=' if edge == 'lower' else '>='} {lam:g}"
+                msg = (f"lambda reached the search bound {lam:g}, {100 * (1 - alpha):g}% CI "
+                       f"[{ci_low:.3g}, {ci_high:.3g}] excludes 1 and every simple power")
             else:
                 suggestion = f"power {lam:.2f}"
                 msg = (f"lambda = {lam:.3g}, {100 * (1 - alpha):g}% CI [{ci_low:.3g}, {ci_high:.3g}] excludes 1 "
                        "and every simple power; suggest y**lambda")
+        note = None
+        if edge is not None:
+            note = (f"the likelihood is largest at the {edge} search bound lambda = {lam:g}: the maximum lies "
+                    f"beyond [{lo_b:g}, {hi_b:g}], so {lam:g} is a bound, not an optimum (widen `bounds`, or look "
+                    "for outliers or a missing model term)")
+            msg = f"{msg}; note: {note}"
         profile = pd.DataFrame({"lambda": grid, "log_likelihood": ll,
                                 "sse": [sse(t) for t in grid]})
         return BoxCox(lam=lam, ci_low=ci_low, ci_high=ci_high, includes_one=bool(includes_one),
-                      suggestion=suggestion, message=msg, profile=profile)
+                      suggestion=suggestion, message=msg, profile=profile, at_bound=edge is not None, note=note)
 
     # ---------------------------------------------------------------- predict
     def _design_rows(self, new: pd.DataFrame | Mapping[str, Any], what: str = "new settings") -> pd.DataFrame:
@@ -712,8 +849,12 @@ class DoEFit:
             else:
                 drop = {max(cands)[1]}
             keep = [t for t in terms if t not in drop]
-            current = _fit_core(current.data, current.response, keep, current.factors,
-                                current.run_order_column, current.alpha)
+            refit = _fit_core(current.data, current.response, keep, current.factors,
+                              current.run_order_column, current.alpha)
+            # the alias structure of the design still explains the terms that stay
+            current = replace(refit, dropped_terms=self.dropped_terms,
+                              aliases={k: v for k, v in self.aliases.items()
+                                       if k in refit.terms or k not in self.terms})
 
     def _term_pvalues(self) -> dict[str, float]:
         out = {}
@@ -734,6 +875,7 @@ class DoEFit:
                  f"model: {' + '.join(self.terms)}"]
         if self.dropped_terms:
             lines.append(f"dropped (aliased): {', '.join(self.dropped_terms)}")
+            lines.append(f"alias chains: {'; '.join(self.alias_chains)}")
         r2p = "n/a" if self.r2_pred is None else f"{self.r2_pred:.4f}"
         r2a = "n/a" if self.r2_adj is None else f"{self.r2_adj:.4f}"
         rmse = "n/a" if self.rmse is None else f"{self.rmse:.4g}"
@@ -763,6 +905,176 @@ class DoEFit:
         return self.summary()
 
 
+# --------------------------------------------------------------------------- roles of columns
+def _names(value: str | Sequence[str] | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        out = list(value)
+    except TypeError:
+        raise InputError(f"{what}: expected a column name or a list of column names, got {value!r}") from None
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        raise InputError(f"{what}: expected column names, got {bad}")
+    return out
+
+
+def _is_bookkeeping(column: Any, exclude: Sequence[str]) -> bool:
+    return str(column).strip().lower() in {e.lower() for e in exclude}
+
+
+def infer_factors(
+    data: pd.DataFrame,
+    responses: str | Sequence[str] | None = None,
+    *,
+    max_levels: int = 5,
+    exclude: Sequence[str] = BOOKKEEPING_COLUMNS,
+) -> list[str]:
+    """Guess the factor columns of a table of DoE results.
+
+    A column is taken as a factor when
+
+    * it is not a response (``responses``) nor a bookkeeping column (its name, compared
+      case-insensitively, is in ``exclude``: run, run_order, std_order, order, block,
+      blocks, point_type, batch, id by default);
+    * every value is a number; and
+    * it takes between 2 and ``max_levels`` distinct values (a two-level design with
+      centre points has 3, a face-centred CCD 3, a rotatable CCD 5), while a measured
+      response almost always takes more.
+
+    Text columns are never guessed as factors: name categorical factors explicitly (the
+    ``factors`` argument of :func:`fit`).  The order of the columns is kept.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per run.  Never modified.
+    responses : str or list of str, optional
+        Columns that are responses and so cannot be factors.
+    max_levels : int
+        Largest number of distinct settings of a factor.
+    exclude : sequence of str
+        Bookkeeping column names.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    InputError
+        A column looks like a factor (at most ``max_levels`` distinct numbers) but has
+        text or missing entries (the message names the column and rows); a response is
+        not a column; or no factor column is found.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"run": [1, 2, 3, 4, 5], "temp": [30, 42, 30, 42, 36],
+    ...                   "ph": [6.8, 6.8, 7.2, 7.2, 7.0], "titer": [410, 520, 395, 610, 480]})
+    >>> infer_factors(d, responses="titer")
+    ['temp', 'ph']
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    if isinstance(max_levels, bool) or not isinstance(max_levels, (int, np.integer)) or max_levels < 2:
+        raise InputError(f"max_levels: expected an integer of at least 2, got {max_levels!r}")
+    src = source_name(data)
+    resp = _names(responses, "responses")
+    require_columns(data, resp, src)
+    out: list[str] = []
+    for col in data.columns:
+        if col in resp or _is_bookkeeping(col, exclude):
+            continue
+        raw = data[col]
+        if pd.api.types.is_bool_dtype(raw):
+            continue
+        num = pd.to_numeric(raw, errors="coerce")
+        present = raw.notna().to_numpy()
+        parsed = num.notna().to_numpy()
+        distinct = int(num[parsed].nunique())
+        if not parsed.any() or distinct > max_levels:
+            continue  # text (categorical or notes) or a measured quantity
+        if not present.all() or not (parsed == present).all():
+            # a few numeric settings with some text or blanks: a factor with a typo or a gap
+            if parsed.sum() >= 0.5 * len(raw) and distinct >= 2:
+                numeric_column(data, col, src)  # raises, naming the rows
+            continue
+        if distinct >= 2:
+            out.append(str(col) if not isinstance(col, str) else col)
+    if not out:
+        raise InputError(f"{src}: no factor columns found (numeric columns with 2 to {max_levels} distinct values, "
+                         f"other than {', '.join(exclude)} and the responses); name the factors explicitly")
+    return out
+
+
+def infer_responses(
+    data: pd.DataFrame,
+    factors: str | Sequence[str | Factor],
+    *,
+    exclude: Sequence[str] = BOOKKEEPING_COLUMNS,
+) -> list[str]:
+    """The response columns of a DoE results table: every column that is not a factor nor bookkeeping
+    and holds mostly numbers.
+
+    A column with a few text entries (``'<LOQ'``, ``'n/a'``) is still returned, so that
+    :func:`fit` reports the offending rows instead of the column silently vanishing;
+    text columns (notes, operator) are skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"run": [1, 2, 3], "temp": [30, 42, 36], "titer": [410, "<LOQ", 480],
+    ...                   "note": ["ok", "foam", "ok"]})
+    >>> infer_responses(d, ["temp"])
+    ['titer']
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    names = [f.name if isinstance(f, Factor) else f for f in
+             ([factors] if isinstance(factors, (str, Factor)) else list(factors))]
+    require_columns(data, names, source_name(data))
+    out = []
+    for col in data.columns:
+        if col in names or _is_bookkeeping(col, exclude) or pd.api.types.is_bool_dtype(data[col]):
+            continue
+        parsed = pd.to_numeric(data[col], errors="coerce").notna()
+        if parsed.sum() > 0 and parsed.sum() >= 0.5 * data[col].notna().sum():
+            out.append(col)
+    if not out:
+        raise InputError(f"{source_name(data)}: no numeric response column besides the factors {names}")
+    return out
+
+
+def supported_model(data: pd.DataFrame, factors: Sequence[Factor | str]) -> str:
+    """``"quadratic"`` when the design estimates every term of the full second-order model
+    with at least one residual degree of freedom left, else ``"interactions"``.
+
+    A two-level design (even with centre points) cannot separate the squares, so it gets
+    ``"interactions"`` (whose aliased terms :func:`fit` then drops); a central composite
+    or Box-Behnken design gets ``"quadratic"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"A": [-1, 1, -1, 1, 0, 0], "B": [-1, -1, 1, 1, 0, 0]})
+    >>> supported_model(d, ["A", "B"])
+    'interactions'
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    src = source_name(data)
+    facs = _resolve_factors(data.assign(__response__=0.0), "__response__", list(factors), [], src)
+    coded = _code_settings(data, facs, src, check_range=False, check_constant=True)
+    terms = model_terms("quadratic", facs)
+    X = model_matrix(coded, terms, facs).to_numpy()
+    if X.shape[1] < len(data) and np.linalg.matrix_rank(X) == X.shape[1]:
+        return "quadratic"
+    return "interactions"
+
+
 # --------------------------------------------------------------------------- fit
 def fit(
     data: pd.DataFrame,
@@ -783,7 +1095,10 @@ def fit(
     response : str
         Response column (numbers; text such as ``'<LOQ'`` is an error).
     model : {"linear", "interactions", "quadratic"}, formula or list of terms
-        See :func:`pdkit.doe.model.model_terms` (e.g. ``"y ~ A + B + A:B + A^2"``).
+        See :func:`pdkit.doe.model.model_terms` (e.g. ``"y ~ A + B + A:B + A^2"``).  Terms the
+        design cannot separate from earlier terms are dropped first, keeping one term per
+        alias chain (:class:`AliasWarning`; ``aliases`` on the result), so e.g.
+        ``"interactions"`` can be fitted to a resolution IV fraction.
     factors : list of Factor or column names, optional
         ``Factor`` objects are coded from their declared low/high (axial runs up to 2
         coded units out are allowed); column names are coded from the column's min and
@@ -835,34 +1150,24 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     coded = _code_settings(data, facs, src, check_range=True, check_constant=True)
     terms = model_terms(list(terms), facs)
     X = model_matrix(coded, terms, facs)
-    n, p = X.shape
-    if p > n:
-        raise InputError(f"model has {p} coefficients ({', '.join(X.columns)}) but the data have only {n} runs; "
-                         "use a smaller model (e.g. 'linear') or add runs")
-    # ---- aliasing
-    Xv = X.to_numpy()
-    keep_idx = _independent(Xv)
+    n, p_requested = X.shape
+    # ---- aliasing first (JMP-style: one term per alias chain), then the run count
     mapping = term_columns(terms, facs)
-    dropped: list[str] = []
-    if len(keep_idx) < p:
-        kept_cols = [X.columns[i] for i in keep_idx]
-        bad_terms = [t for t in terms if any(c not in kept_cols for c in mapping[t])]
-        if "Intercept" in bad_terms:
-            raise InputError("the intercept cannot be estimated from these data")
-        msgs = []
-        for t in bad_terms:
-            col = next(c for c in mapping[t] if c not in kept_cols)
-            msgs.append(f"'{t}' = {_alias_text(X, col, kept_cols)}")
-        dropped = bad_terms
-        terms = [t for t in terms if t not in bad_terms]
+    kept, dropped, aliases = _resolve_aliasing(X, terms, mapping)
+    if "Intercept" in dropped:
+        raise InputError("the intercept cannot be estimated from these data")
+    if dropped:
         warnings.warn(
-            "aliased model term(s) dropped (the design cannot separate them from earlier terms): "
-            + "; ".join(msgs), AliasWarning, stacklevel=3)
+            "aliased model term(s) dropped (the design cannot separate them from earlier terms; the first term of "
+            "each alias chain is kept and estimates the sum of the chain): "
+            + "; ".join(_chain_text(k, v, k in kept) for k, v in aliases.items()), AliasWarning, stacklevel=3)
+        terms = kept
         X = model_matrix(coded, terms, facs)
-        Xv = X.to_numpy()
-        p = X.shape[1]
-        if np.linalg.matrix_rank(Xv) < p:  # pragma: no cover - defensive
-            raise InputError("model terms are aliased in a way that cannot be resolved; specify the model terms")
+    Xv = X.to_numpy()
+    p = X.shape[1]
+    if p > n:  # pragma: no cover - independent columns never outnumber the runs; kept as a guard
+        raise InputError(f"model has {p} coefficients after dropping aliased terms ({p_requested} requested) but the "
+                         f"data have only {n} runs; use a smaller model (e.g. 'linear') or add runs")
     dfr = n - p
     yv = y.to_numpy()
     notes: list[str] = []
@@ -875,12 +1180,15 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     sst = float(((yv - yv.mean()) ** 2).sum())
     cols = list(X.columns)
     two_level = _orthogonal_two_level(Xv)
-    lenth_res = lenth(2 * beta[1:], alpha=alpha) if two_level and p > 2 else None
+    lenth_res, n_centre = _factorial_lenth(X, yv, coded, facs, alpha)
     if dfr == 0:
-        if lenth_res is None:
+        if lenth_res is None or n_centre:
+            asked = (f"{p_requested} coefficients requested, {p_requested - p} of them aliased, so {p} remain"
+                     if p_requested > p else f"{p} coefficients")
             raise InputError(
-                f"the model uses all {n} runs (no residual degrees of freedom) and the design is not an orthogonal "
-                "two-level design, so there is no error estimate (Lenth's method needs one); remove terms or add runs")
+                f"the model ({asked}) uses all {n} runs (no residual degrees of freedom) and the design is not an "
+                "orthogonal two-level design, so there is no error estimate (Lenth's method needs one); remove terms "
+                "or add runs")
         error_basis = "lenth"
         se = np.full(p, lenth_res.pse / 2)
         tval = beta / se
@@ -1014,7 +1322,7 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     else:
         ro = np.arange(1, n + 1)
     return DoEFit(
-        response=response, factors=list(facs), terms=list(terms), dropped_terms=tuple(dropped),
+        response=response, factors=list(facs), terms=list(terms), dropped_terms=tuple(dropped), aliases=aliases,
         coefficients=coefs, effects=effects, anova=anova, r2=float(r2), r2_adj=r2_adj_val,
         r2_pred=None if r2_pred is None else float(r2_pred), rmse=None if mse is None else float(np.sqrt(mse)),
         lack_of_fit=lof, lack_of_fit_reason=lof_reason, curvature=curv, lenth=lenth_res, error_basis=error_basis,

@@ -18,7 +18,9 @@ class Factor:
     Continuous factors are coded linearly so that ``low`` -> -1 and ``high`` -> +1;
     axial points of a central composite design therefore fall outside +/-1.
     Categorical factors have two or more ``levels``; two-level categorical factors
-    are coded -1/+1 in level order.
+    are coded -1/+1 in level order, and a categorical factor with more than two levels
+    keeps its level labels as its coded representation (the effect coding into k - 1
+    model columns is done by :func:`pdkit.doe.model.model_matrix`).
 
     Parameters
     ----------
@@ -96,25 +98,53 @@ class Factor:
         if not self.is_continuous:
             raise InputError(f"factor '{self.name}' is categorical; it has no numeric range")
 
+    def _check_levels(self, values: Any) -> np.ndarray:
+        vals = np.atleast_1d(np.asarray(values, dtype=object))
+        bad = [v for v in vals if v not in self.levels]
+        if bad:
+            raise InputError(f"factor '{self.name}': level(s) {bad} not among declared levels {list(self.levels)}")
+        return vals
+
     def to_coded(self, actual: Any) -> Any:
-        """Actual units -> coded units (continuous), or level -> -1/+1 index coding (2 levels)."""
+        """Actual units -> coded units.
+
+        * continuous: ``(actual - center) / half_range`` (floats; ``low`` -> -1, ``high`` -> +1);
+        * two-level categorical: -1 for the first level, +1 for the second (floats);
+        * categorical with more than two levels: the level label itself (object array,
+          validated against ``levels``).  The effect (sum-to-zero) coding into k - 1
+          model columns happens in :func:`pdkit.doe.model.model_matrix`, which takes
+          these labels.
+
+        Examples
+        --------
+        >>> Factor("resin", levels=["AAVX", "AAV9"]).to_coded(["AAV9", "AAVX"]).tolist()
+        [1.0, -1.0]
+        >>> Factor("serotype", levels=["AAV2", "AAV8", "AAV9"]).to_coded(["AAV8"]).tolist()
+        ['AAV8']
+        """
         if self.is_continuous:
             return (np.asarray(actual, dtype=float) - self.center) / self.half_range
-        idx = np.array([self.levels.index(v) if v in self.levels else -1 for v in np.atleast_1d(actual)])
-        if (idx < 0).any():
-            bad = [v for v, i in zip(np.atleast_1d(actual), idx) if i < 0]
-            raise InputError(f"factor '{self.name}': level(s) {bad} not among declared levels {list(self.levels)}")
+        vals = self._check_levels(actual)
         if len(self.levels) == 2:
-            return 2.0 * idx - 1.0
-        return idx
+            return np.array([-1.0 if v == self.levels[0] else 1.0 for v in vals])
+        return vals
 
     def to_actual(self, coded: Any) -> Any:
-        """Coded units -> actual units (continuous) or -1/+1 (or level index) -> level."""
+        """Coded units -> actual units: the inverse of :meth:`to_coded`.
+
+        Continuous: ``center + coded * half_range``; two-level categorical: -1/+1 -> level;
+        categorical with more than two levels: the coded value is already the label
+        (validated against ``levels`` and returned as an object array).
+        """
         if self.is_continuous:
             return self.center + np.asarray(coded, dtype=float) * self.half_range
-        c = np.atleast_1d(np.asarray(coded, dtype=float))
-        idx = np.rint((c + 1) / 2).astype(int) if len(self.levels) == 2 else np.rint(c).astype(int)
-        return np.array([self.levels[i] for i in idx], dtype=object)
+        if len(self.levels) == 2:
+            c = np.atleast_1d(np.asarray(coded, dtype=float))
+            if not np.all(np.isin(c, (-1.0, 1.0))):
+                raise InputError(f"factor '{self.name}': coded values of a two-level categorical factor must be "
+                                 f"-1 or +1, got {sorted(set(c.tolist()) - {-1.0, 1.0})}")
+            return np.array([self.levels[int(i)] for i in np.rint((c + 1) / 2)], dtype=object)
+        return self._check_levels(coded)
 
     def label(self) -> str:
         """Name with units for axis titles, e.g. ``'pei_ratio (w/w)'``."""

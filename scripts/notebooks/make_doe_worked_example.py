@@ -63,15 +63,16 @@ block1 = data[data["block"] == 1]
 screen = doe.fit(block1, "log10_vg_titer", "interactions", factors=factors)
 print(screen.effects["effect"].round(3).to_string())"""),
     ("md", """\
-Lenth's method on the 16 factorial runs (saturated model: the pseudo standard error replaces
-the residual) separates the active effects; the half-normal plot shows them off the line."""),
+Lenth's method separates the active effects without an error estimate from replicates: its
+pseudo standard error comes from the 15 effects of the 16 factorial runs (the centre runs
+only inform the intercept and the curvature test, so the fit above already carries it as
+`screen.lenth`). The half-normal plot shows the active effects off the line."""),
     ("code", CHECK + """\
-factorial = doe.fit(block1[block1["point_type"] == "factorial"], "log10_vg_titer", "interactions", factors=factors)
-L = factorial.lenth
-hn = factorial.half_normal
-print(f"Lenth PSE = {L.pse:.4f}, ME = {L.me:.4f}, SME = {L.sme:.4f}")
+L = screen.lenth
+hn = screen.half_normal
+print(f"Lenth PSE = {L.pse:.4f}, ME = {L.me:.4f}, SME = {L.sme:.4f} ({L.m} effects)")
 print("active:", ", ".join(hn.loc[hn["active"], "term"].iloc[::-1]))"""),
-    ("code", "pdkit.plots.show(half_normal_plot(factorial))"),
+    ("code", "pdkit.plots.show(half_normal_plot(screen))"),
     ("md", """\
 Lenth's margin of error flags the four transfection factors; harvest time falls just short
 of it, but it stays in the study because it drives % full and viability. More important,

@@ -30,7 +30,7 @@ robust set point. Terms that the design cannot separate (aliases) are left out a
 PARAMETERS = """\
 data: str = "data_samples/doe/aav_transfection_rsm_synthetic.csv"  # Results: one row per run, factor columns in their units, response columns {file: csv, xlsx}
 response: str = "all"  # Response column(s) to analyse: a name, a comma list, or all (every numeric column that is neither a factor nor a bookkeeping column such as run or block)
-factors: str = "auto"  # Factor columns (comma list), or auto: numeric columns with at most 5 distinct values, except run/order/block columns
+factors: str = "auto"  # Factor columns (comma list), or auto: numeric columns with 2 to 5 distinct values, except bookkeeping columns such as run, order, block (pdkit.doe.analysis.infer_factors)
 model: str = "auto"  # Model before reduction; auto = quadratic when the design supports it, else main effects and two-factor interactions {choices: auto, linear, interactions, quadratic}
 alpha: float = 0.05  # Significance level for the tests, the confidence intervals and the model reduction {range: (0, 0.5]}
 goals: str | None = "data_samples/doe/aav_goals.yaml"  # Transformations, desirability goals and specifications (YAML; keys transform, goals, specs); None skips the optimum and the design space {file: yaml}
@@ -54,8 +54,7 @@ from IPython.display import Markdown, display
 import pdkit.plots
 from pdkit import doe
 from pdkit._tables import numeric_column, read_table, require_columns
-from pdkit.doe.analysis import lenth
-from pdkit.doe.model import model_matrix, model_terms
+from pdkit.doe.analysis import AliasWarning, infer_factors, infer_responses, supported_model
 from pdkit.errors import InputError
 from pdkit.plots.doe import design_space_plot, half_normal_plot, pareto_plot, profiler, residual_plots
 from pdkit.record import record
@@ -65,6 +64,7 @@ spec = yaml.safe_load(P.goals.read_text(encoding="utf-8")) if P.goals else {}
 if not isinstance(spec, dict) or not set(spec) <= {"transform", "goals", "specs"}:
     raise InputError(f"{P.goals.name}: expected a mapping with keys transform, goals, specs")
 notes = []
+transformed = {}
 for col, how in (spec.get("transform") or {}).items():
     if how != "log10":
         raise InputError(f"{P.goals.name}, transform of '{col}': only log10 is supported, got {how!r}")
@@ -75,51 +75,39 @@ for col, how in (spec.get("transform") or {}).items():
     if (v <= 0).any():
         raise InputError(f"{P.data.name}, column '{col}': log10 needs positive values")
     table = table.drop(columns=col).assign(**{f"log10_{col}": np.log10(v)})
+    transformed[col] = f"log10_{col}"
     notes.append(f"`{col}` is analysed as `log10_{col}` (log10 scale)")
 
-BOOKKEEPING = {"run", "run_order", "std_order", "order", "block", "blocks", "point_type", "batch", "id"}
-numeric = [c for c in table.columns if c.lower() not in BOOKKEEPING
-           and pd.to_numeric(table[c], errors="coerce").notna().all()]
+# roles of the columns: named in the parameters, or inferred (pdkit.doe.analysis.infer_factors)
+responses = None
+if P.response.strip().lower() != "all":
+    responses = [transformed.get(c.strip(), c.strip()) for c in P.response.split(",") if c.strip()]
+    require_columns(table, responses, P.data.name)
 if P.factors.strip().lower() == "auto":
-    factor_names = [c for c in numeric if pd.to_numeric(table[c]).nunique() <= 5]
+    factor_names = infer_factors(table, responses=responses)
 else:
     factor_names = [c.strip() for c in P.factors.split(",") if c.strip()]
     require_columns(table, factor_names, P.data.name)
-if P.response.strip().lower() == "all":
-    responses = [c for c in numeric if c not in factor_names]
-else:
-    responses = [c.strip() for c in P.response.split(",") if c.strip()]
-    require_columns(table, responses, P.data.name)
-if not factor_names or not responses:
-    raise InputError(f"{P.data.name}: found factors {factor_names} and responses {responses}; "
-                     "name them with the factors and response parameters")
+for c in factor_names:  # factors are coded from their lowest/highest setting: numbers only
+    numeric_column(table, c, P.data.name)
+if responses is None:
+    responses = infer_responses(table, factor_names)
+both = sorted(set(factor_names) & set(responses))
+if both:
+    raise InputError(f"{P.data.name}: column(s) {both} cannot be both a factor and a response")"""
 
-
-def estimable(model):
-    # terms of `model` in model order, skipping any the design cannot separate from earlier ones
-    facs = [doe.Factor(n, float(table[n].min()), float(table[n].max())) for n in factor_names]
-    terms = model_terms(model, facs)
-    coded = pd.DataFrame({f.name: f.to_coded(pd.to_numeric(table[f.name]).to_numpy()) for f in facs})
-    X = model_matrix(coded, terms, facs).to_numpy()
-    keep = []
-    for j in range(len(terms)):
-        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
-            keep.append(j)
-    return [terms[j] for j in keep], [t for j, t in enumerate(terms) if j not in keep]
-
-
-if P.model == "auto":
-    q_terms, q_dropped = estimable("quadratic")
-    model_used = "quadratic" if not q_dropped and len(q_terms) < len(table) else "interactions"
-else:
-    model_used = P.model
-terms, dropped = estimable(model_used)
+FIT = """\
+model_used = supported_model(table, factor_names) if P.model == "auto" else P.model
+run_col = next((c for c in table.columns if c.lower() in ("run", "run_order")), None)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", AliasWarning)  # the alias chains are reported below
+    fits = {r: doe.fit(table, r, model_used, factors=factor_names, run_order=run_col, alpha=P.alpha)
+            for r in responses}
+first = next(iter(fits.values()))
+terms, dropped = first.terms, list(first.dropped_terms)
 if dropped:
-    notes.append(f"not estimable separately (aliased with earlier terms), left out: {', '.join(dropped)}")
-coded_all = pd.DataFrame({n: 2 * (pd.to_numeric(table[n]) - table[n].min()) / (table[n].max() - table[n].min()) - 1
-                          for n in factor_names})
-is_center = (coded_all.abs() < 1e-9).all(axis=1)
-two_level = bool(((coded_all.abs() - 1).abs() < 1e-9).all(axis=1).where(~is_center, True).all())
+    notes.append("not estimable separately (aliased with earlier terms), left out; each kept term estimates "
+                 "the sum of its chain: " + "; ".join(first.alias_chains))
 display(Markdown(f"**{len(table)} runs.** Factors: {', '.join(f'`{f}`' for f in factor_names)}. "
                  f"Responses: {', '.join(f'`{r}`' for r in responses)}. Model: **{model_used}** "
                  f"({len(terms)} terms)." + "".join(f"\\n- {n}" for n in notes)))
@@ -128,8 +116,7 @@ record("factors", factor_names)
 record("responses", responses)
 record("model", model_used)
 record("dropped_terms", dropped)
-run_col = next((c for c in table.columns if c.lower() in ("run", "run_order")), None)
-fits = {r: doe.fit(table, r, terms, factors=factor_names, run_order=run_col, alpha=P.alpha) for r in responses}"""
+record("alias_chains", first.alias_chains)"""
 
 ANOVA_MD = """\
 ## Full model: ANOVA and coefficients
@@ -159,28 +146,23 @@ for r, f in fits.items():
 EFFECTS_MD = """\
 ## Effects: half-normal and Pareto charts
 
-Two-level designs: the half-normal plot of the effects (2 x coefficient) with Lenth's
-(1989) margin of error (dashed) and simultaneous margin of error (dotted), computed from the
-factorial runs; effects beyond the margin of error are flagged as active. Every design: the
-Pareto chart of |t| with the two-sided critical value."""
+Two-level designs (with or without centre points): the half-normal plot of the effects
+(2 x coefficient) with Lenth's (1989) margin of error (dashed) and simultaneous margin of
+error (dotted), computed from the effects of the factorial runs; effects beyond the margin
+of error are flagged as active. Every design: the Pareto chart of |t| with the two-sided
+critical value."""
 
 EFFECTS = """\
 for r, f in fits.items():
     display(Markdown(f"### {r}"))
-    if two_level and len(f.effects) > 2:
-        fac_rows = table[~is_center.to_numpy()]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            screen = doe.fit(fac_rows, r, [t for t in terms if not t.endswith("^2")],
-                             factors=[doe.Factor(n, float(table[n].min()), float(table[n].max()))
-                                      for n in factor_names], alpha=P.alpha)
-        L = lenth(screen.effects["effect"], alpha=P.alpha)
-        active = screen.effects.index[screen.effects["effect"].abs() > L.me].tolist()
+    if f.lenth is not None and f.lenth.m > 2:
+        L = f.lenth
+        active = f.effects.index[f.effects["effect"].abs() > L.me].tolist()
         display(Markdown(f"Lenth: PSE = {L.pse:.4g}, ME = {L.me:.4g}, SME = {L.sme:.4g} ({L.m} effects); "
                          f"active: {', '.join(active) or 'none'}"))
         record(f"{r}_lenth_me", L.me)
         record(f"{r}_lenth_active", active)
-        pdkit.plots.show(half_normal_plot(screen))
+        pdkit.plots.show(half_normal_plot(f))
     pdkit.plots.show(pareto_plot(f))"""
 
 REDUCE_MD = """\
@@ -300,6 +282,7 @@ def build() -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell(PARAMETERS),
         nbformat.v4.new_code_cell(CHECK),
         nbformat.v4.new_code_cell(SETUP),
+        nbformat.v4.new_code_cell(FIT),
         nbformat.v4.new_markdown_cell(ANOVA_MD),
         nbformat.v4.new_code_cell(ANOVA),
         nbformat.v4.new_markdown_cell(EFFECTS_MD),
