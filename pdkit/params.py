@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
-_MARKER = re.compile(r"\{\s*(range|choices|file)\s*:\s*([^}]*)\}")
+_MARKER = re.compile(r"\{\s*(range|choices|file|column|value)\s*:\s*([^}]*)\}")
 _TABLE_SUFFIXES = {"csv", "tsv", "txt", "xlsx", "xlsm", "xls"}
 
 
@@ -85,6 +85,8 @@ class ParamSpec:
     range: tuple | None = None  # (low, high, low_inclusive, high_inclusive)
     choices: tuple | None = None
     file: tuple | None = None  # allowed suffixes, lower case without dot
+    column_of: tuple | None = None  # (file parameter, allowed literals...): value names a column of it
+    value_of: tuple | None = None  # (file parameter, column, allowed literals...): value occurs in that column
 
     @property
     def type_label(self) -> str:
@@ -107,6 +109,11 @@ class ParamSpec:
                     text += f" {'>=' if lo_inc else '>'} {_fmt(lo)}"
                 elif hi is not None:
                     text += f" {'<=' if hi_inc else '<'} {_fmt(hi)}"
+        if self.column_of is not None:
+            text += f", a column of {self.column_of[0]}" + "".join(f" or {x!r}" for x in self.column_of[1:])
+        if self.value_of is not None:
+            text += f", a value of column '{self.value_of[1]}' of {self.value_of[0]}" + \
+                "".join(f" or {x!r}" for x in self.value_of[2:])
         if self.optional:
             text += " or None"
         return text
@@ -218,9 +225,19 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         except ValueError:
             raise TemplateError(f"parameter '{name}': the default must be a literal") from None
         help_text = comments.get(node.end_lineno or node.lineno, comments.get(node.lineno, ""))
-        rng = choices = files = None
+        rng = choices = files = column_of = value_of = None
         for kind, body in _MARKER.findall(help_text):
-            if kind == "range":
+            items = tuple(x.strip() for x in body.split(",") if x.strip())
+            if kind in ("column", "value") and not items:
+                raise TemplateError(f"parameter '{name}': empty {{{kind}: ...}} marker")
+            if kind == "column":
+                column_of = items
+            elif kind == "value":
+                if "." not in items[0]:
+                    raise TemplateError(f"parameter '{name}': write {{value: FILEPARAM.COLUMN}}, got '{items[0]}'")
+                column_of_file, column = items[0].split(".", 1)
+                value_of = (column_of_file, column) + items[1:]
+            elif kind == "range":
                 rng = _parse_range(body, name)
             elif kind == "choices":
                 choices = tuple(_coerce_choice(c.strip(), typ) for c in body.split(",") if c.strip())
@@ -229,8 +246,14 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         help_clean = _MARKER.sub("", help_text).strip()
         if default is None:
             optional = True
-        specs.append(ParamSpec(name, typ, default, help_clean, optional, rng, choices, files))
+        specs.append(ParamSpec(name, typ, default, help_clean, optional, rng, choices, files, column_of, value_of))
     names = [s.name for s in specs]
+    by_name = {s.name: s for s in specs}
+    for sp in specs:
+        ref = (sp.column_of or sp.value_of or (None,))[0]
+        if ref is not None and (ref not in by_name or by_name[ref].file is None):
+            raise TemplateError(f"parameter '{sp.name}': its column/value marker refers to '{ref}', "
+                                f"which is not a file parameter of this template")
     if len(set(names)) != len(names):
         raise TemplateError(f"parameters declared twice: {sorted({n for n in names if names.count(n) > 1})}")
     return specs
@@ -351,6 +374,68 @@ def _check_file(path: Path, spec: ParamSpec, given: Any) -> None:
         raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} that parses ({first})") from None
 
 
+def _table_columns(path: str) -> tuple[list[str], Any]:
+    """Column names of a table file and a function giving a column's distinct values as text."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in {"nc", "nc4", "netcdf"}:
+        import xarray as xr
+
+        with xr.open_dataset(path) as ds:
+            names = [str(n) for n in list(ds.data_vars) + list(ds.coords)]
+            values = {n: sorted({str(v) for v in ds[n].values.ravel()}) for n in ds.coords}
+        return names, lambda col: values.get(col)
+    from ._tables import read_table
+
+    df = read_table(path)
+    return [str(c) for c in df.columns], lambda col: sorted({str(v).strip() for v in df[col].dropna()}) \
+        if col in df.columns else None
+
+
+def _items(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def _check_columns(specs: list[ParamSpec], out: dict[str, Any]) -> None:
+    """Check {column: ...} and {value: ...} markers against the (already validated) data files."""
+    cache: dict[str, tuple] = {}
+    for spec in specs:
+        marker = spec.column_of or spec.value_of
+        if marker is None or out.get(spec.name) is None:
+            continue
+        file_param = marker[0]
+        path = out.get(file_param)
+        if path is None:
+            continue
+        if path not in cache:
+            cache[path] = _table_columns(path)
+        columns, values_of = cache[path]
+        literals = set(marker[1:]) if spec.column_of else set(marker[2:])
+        fname = Path(path).name
+        for item in _items(out[spec.name]):
+            if item in literals:
+                continue
+            if spec.column_of:
+                if item not in columns:
+                    extra = f" or {', '.join(sorted(literals))}" if literals else ""
+                    raise ParameterError(
+                        f"parameter '{spec.name}': got {_given(item)}, expected a column of {file_param} file "
+                        f"'{fname}'{extra} (columns: {', '.join(columns)})")
+            else:
+                column = marker[1]
+                allowed = values_of(column)
+                if allowed is None:
+                    raise ParameterError(f"parameter '{spec.name}': {file_param} file '{fname}' has no column "
+                                         f"'{column}' to take the value from")
+                if item not in allowed:
+                    shown = ", ".join(allowed[:12]) + (" ..." if len(allowed) > 12 else "")
+                    extra = f" or {', '.join(sorted(literals))}" if literals else ""
+                    raise ParameterError(
+                        f"parameter '{spec.name}': got {_given(item)}, expected a value of column '{column}' in "
+                        f"{file_param} file '{fname}'{extra} (values: {shown})")
+
+
 def _coerce(spec: ParamSpec, value: Any, from_string: bool) -> Any:
     import yaml
     from pydantic import TypeAdapter, ValidationError
@@ -459,6 +544,14 @@ def validate_parameters(
             _check_file(path, spec, given)
             value = str(path)
         out[spec.name] = value
+    referenced = {(sp.column_of or sp.value_of)[0] for sp in specs if sp.column_of or sp.value_of}
+    if referenced:
+        # a referenced file parameter that was not given this time is checked at its default
+        resolved = dict(out)
+        for spec in specs:
+            if spec.name in referenced and spec.name not in resolved and spec.default is not None:
+                resolved.update(validate_parameters([spec], {}, fill_defaults=True, template_dir=template_dir))
+        _check_columns(specs, resolved)
     return out
 
 

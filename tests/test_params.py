@@ -147,3 +147,35 @@ def test_every_shipped_template_declares_valid_parameters():
         # defaults must themselves validate (sample data present and parseable)
         validate_parameters(specs, {}, fill_defaults=True, template_dir=find_template(name).parent)
         assert any(s.name == "data" for s in specs), f"template {name} has no 'data' parameter"
+
+
+def test_column_and_value_markers(tmp_path):
+    """Column names and column values are checked against the data file before any kernel starts."""
+    data = tmp_path / "stab.csv"
+    data.write_text("batch,month,potency_pct,scale\nA,0,100,2 L\nB,3,98,50 L\n")
+    specs = parse_parameters(nb_with(
+        f'data: str = {str(data)!r}  # Table {{file: csv}}\n'
+        'response: str = "potency_pct"  # Response column {column: data}\n'
+        'responses: str = "all"  # Columns, comma list, or all {column: data, all}\n'
+        'reference: str = "2 L"  # Reference scale {value: data.scale}\n'
+        'lots: list = []  # Lots {value: data.batch}\n'))
+    assert validate_parameters(specs, {"response": "month", "responses": "month, potency_pct",
+                                       "reference": "50 L", "lots": ["A", "B"]})
+    assert validate_parameters(specs, {"responses": "all"})
+    with pytest.raises(ParameterError) as err:
+        validate_parameters(specs, {"response": "potency"})
+    assert str(err.value) == ("parameter 'response': got 'potency', expected a column of data file 'stab.csv' "
+                              "(columns: batch, month, potency_pct, scale)")
+    with pytest.raises(ParameterError, match="got 'bad', expected a column of data file 'stab.csv' or all"):
+        validate_parameters(specs, {"responses": "month,bad"})
+    with pytest.raises(ParameterError, match=r"got '200 L', expected a value of column 'scale' in data file "
+                                             r"'stab.csv' \(values: 2 L, 50 L\)"):
+        validate_parameters(specs, {"reference": "200 L"})
+    with pytest.raises(ParameterError, match="got 'C', expected a value of column 'batch'"):
+        validate_parameters(specs, {"lots": ["A", "C"]})
+    other = tmp_path / "other.csv"
+    other.write_text("lot,value\nX,1\n")
+    with pytest.raises(ParameterError, match="expected a column of data file 'other.csv'"):
+        validate_parameters(specs, {"data": str(other)}, fill_defaults=True)  # as the runner does
+    with pytest.raises(TemplateError, match="not a file parameter"):
+        parse_parameters(nb_with('x: str = "a"  # X {column: nothing}\n'))

@@ -22,7 +22,8 @@ CONTRACT_TEMPLATES = ["doe_design", "doe_analysis", "upstream_yield", "downstrea
 
 # Extra runs on the other sample files, so each data set is exercised through the runner.
 ALTERNATIVE_RUNS = {
-    "upstream_yield": [["-p", "data", "data_samples/upstream/plasmid_runs_synthetic.csv", "-p", "process", "plasmid"]],
+    "upstream_yield": [["-p", "data", "data_samples/upstream/plasmid_runs_synthetic.csv", "-p", "process", "plasmid",
+                        "-p", "reference_scale", "10 L"]],
     "downstream_yield": [["-p", "data", "data_samples/downstream/plasmid_downstream_synthetic.csv",
                           "-p", "product", "pDNA", "-p", "residual_per", "mg"]],
     "release_evaluation": [["-p", "data", "data_samples/release/aav_release_synthetic.csv",
@@ -102,3 +103,19 @@ def test_template_runs_on_alternative_sample_data(name, args, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "succeeded"
     assert read_records(out / f"{name}.ipynb")
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("stability_shelf_life", ["-p", "response", "potency"],
+     "parameter 'response': got 'potency', expected a column of data file 'aav_stability_synthetic.csv'"),
+    ("upstream_yield", ["-p", "reference_scale", "20 L"],
+     "parameter 'reference_scale': got '20 L', expected a value of column 'scale' in data file"),
+    ("release_evaluation", ["-p", "lots", "PD-24-001, PD-99-999"],
+     "parameter 'lots': got 'PD-99-999', expected a value of column 'lot'"),
+])
+def test_column_names_are_checked_before_any_kernel_starts(name, args, message, tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("run", name, *args, "-o", str(out), cwd=ROOT)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()

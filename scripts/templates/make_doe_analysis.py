@@ -29,13 +29,13 @@ robust set point. Terms that the design cannot separate (aliases) are left out a
 
 PARAMETERS = """\
 data: str = "data_samples/doe/aav_transfection_rsm_synthetic.csv"  # Results: one row per run, factor columns in their units, response columns {file: csv, xlsx}
-response: str = "all"  # Response column(s) to analyse: a name, a comma list, or all (every numeric column that is neither a factor nor a bookkeeping column such as run or block)
-factors: str = "auto"  # Factor columns (comma list), or auto: numeric columns with 2 to 5 distinct values, except bookkeeping columns such as run, order, block (pdkit.doe.analysis.infer_factors)
+response: str = "all"  # Response column(s) to analyse: a name, a comma list, or all (every numeric column that is neither a factor nor a bookkeeping column such as run or block) {column: data, all}
+factors: str = "auto"  # Factor columns (comma list), or auto: numeric columns with 2 to 5 distinct values, except bookkeeping columns such as run, order, block (pdkit.doe.analysis.infer_factors) {column: data, auto}
 model: str = "auto"  # Model before reduction; auto = quadratic when the design supports it, else main effects and two-factor interactions {choices: auto, linear, interactions, quadratic}
 alpha: float = 0.05  # Significance level for the tests, the confidence intervals and the model reduction {range: (0, 0.5]}
 goals: str | None = "data_samples/doe/aav_goals.yaml"  # Transformations, desirability goals and specifications (YAML; keys transform, goals, specs); None skips the optimum and the design space {file: yaml}
-design_x: str = "auto"  # First factor of the design-space map (auto: the factor with the largest effects)
-design_y: str = "auto"  # Second factor of the design-space map (auto: the next largest)
+design_x: str = "auto"  # First factor of the design-space map (auto: the factor with the largest effects) {column: data, auto}
+design_y: str = "auto"  # Second factor of the design-space map (auto: the next largest) {column: data, auto}
 n_draws: int = 2000  # Monte Carlo draws per grid point of the design space {range: [100, 100000]}
 seed: int = 1  # Seed of the optimiser's starting points and of the design-space draws {range: [0, ]}"""
 

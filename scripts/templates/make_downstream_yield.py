@@ -25,7 +25,7 @@ the final pool per dose or per mg of product, and, for AAV, the full-capsid enri
 
 PARAMETERS = """\
 data: str = "data_samples/downstream/aav_downstream_synthetic.csv"  # Step table (one row per step and attribute) {file: csv, xlsx}
-product: str = "vg"  # Product attribute in the table, e.g. vg (AAV) or pDNA (plasmid)
+product: str = "vg"  # Product attribute in the table, e.g. vg (AAV) or pDNA (plasmid) {value: data.attribute}
 closure_band_low: float = 80.0  # Lower limit of acceptable mass-balance closure, % of load {range: [0, 100]}
 closure_band_high: float = 120.0  # Upper limit of acceptable mass-balance closure, % of load {range: [100, 1000]}
 residual_per: str = "dose"  # Express residual impurities per dose or per mg of product {choices: dose, mg}

@@ -28,7 +28,7 @@ signature lines for QC review and QA approval."""
 PARAMETERS = """\
 data: str = "data_samples/release/plasmid_release_synthetic.csv"  # Release results: lot, attribute, value, unit, qualifier {file: csv, xlsx}
 spec: str = "data_samples/specs/plasmid_gmp_spec.yaml"  # Release specification {file: yaml}
-lots: str = "all"  # Lots to evaluate: all, or lot numbers separated by commas
+lots: str = "all"  # Lots to evaluate: all, or lot numbers separated by commas {value: data.lot, all}
 organisation: str = ""  # Issuing organisation printed on the certificates"""
 
 CHECK = """\

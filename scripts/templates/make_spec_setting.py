@@ -22,7 +22,7 @@ starting point: clinical relevance, regulatory minima and assay capability decid
 specification."""
 
 PARAMETERS = '''data: str = "data_samples/spec_setting/plasmid_dev_lots_synthetic.csv"  # Development lots table with columns lot, attribute, value, unit {file: csv, xlsx}
-attribute: str = "all"  # Attribute to analyse (a name in the attribute column), or all
+attribute: str = "all"  # Attribute to analyse (a name in the attribute column), or all {value: data.attribute, all}
 coverage: float = 0.99  # Proportion of the population the tolerance interval covers {range: (0, 1)}
 confidence: float = 0.95  # Confidence level of the tolerance interval {range: (0, 1)}
 sided: str = "spec"  # Tolerance interval sides; spec: from each attribute's current criterion (>= lower, <= upper, else two) {choices: spec, two, lower, upper}

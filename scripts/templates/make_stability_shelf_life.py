@@ -28,9 +28,9 @@ as AAV and lentiviral vectors."""
 
 PARAMETERS = """\
 data: str = "data_samples/stability/aav_stability_synthetic.csv"  # Stability results, one row per result {file: csv, xlsx}
-time: str = "month"  # Column with the storage time
-response: str = "potency_pct"  # Column with the attribute to evaluate
-batch: str = "batch"  # Column identifying the batch (lot)
+time: str = "month"  # Column with the storage time {column: data}
+response: str = "potency_pct"  # Column with the attribute to evaluate {column: data}
+batch: str = "batch"  # Column identifying the batch (lot) {column: data}
 lower: float | None = 70.0  # Lower acceptance limit (None if none)
 upper: float | None = 130.0  # Upper acceptance limit (None if none)
 alpha: float = 0.05  # 1 - confidence level of the bound; split in two when both limits are set {range: (0, 0.5)}

@@ -30,7 +30,7 @@ times the reference mean (titers compared as log10)."""
 PARAMETERS = """\
 data: str = "data_samples/upstream/aav_runs_synthetic.csv"  # Run data, long format (run, time, variable, value, unit) or netCDF {file: csv, xlsx, nc}
 process: str = "aav"  # Process type {choices: aav, plasmid, lentivirus}
-reference_scale: str = "2 L"  # Scale the others are compared with (a value of the 'scale' column)
+reference_scale: str = "2 L"  # Scale the others are compared with {value: data.scale}
 equivalence_margin: float = 0.2  # Equivalence margin as a fraction of the reference-scale mean (log10 titers: this many log10 units) {range: (0, 1]}
 vg_per_cell_denominator: str = "cells_at_transfection"  # Cells per mL used for AAV vg/cell {choices: cells_at_transfection, cells_at_harvest}
 od_to_dcw: float | None = None  # Plasmid: g/L dry cell weight per OD600 unit (primer: 0.3-0.45); None uses measured DCW {range: (0, 2]}"""
