@@ -31,7 +31,8 @@ def index_html(results: list[RunResult], outdir: Path, created_utc: str) -> str:
             records = read_records(r.notebook)
         except Exception:
             records = {}
-        shown = ", ".join(f"{html.escape(k)} = {html.escape(_short(v))}" for k, v in list(records.items())[:6])
+        scalars = [(k, v) for k, v in records.items() if isinstance(v, (int, float, str, bool)) or v is None]
+        shown = ", ".join(f"{html.escape(k)} = {html.escape(_short(v))}" for k, v in scalars[:8])
         error = f"<br><small>{html.escape(r.error)}</small>" if r.error else ""
         rows.append(
             f"<tr><td><a href='{link}'>{html.escape(title)}</a><br><code>{html.escape(r.template)}</code></td>"
@@ -55,7 +56,7 @@ check them with <code>pdkit verify {html.escape(str(outdir))}</code>.</p>
 
 
 def _short(value) -> str:
-    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    text = f"{value:.4g}" if isinstance(value, float) and not isinstance(value, bool) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
