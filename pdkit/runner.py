@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,13 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
         for p in folder.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
+
+
+def _warm_html_export() -> None:
+    try:
+        import nbconvert.exporters.html  # noqa: F401
+    except Exception:  # the export itself will report any real problem
+        pass
 
 
 def _has_error_output(nb) -> bool:
@@ -208,11 +216,18 @@ def run_report(
         # papermill's own parameter inspection does not understand 'float | None' or
         # braces in help texts and warns; pdkit has already validated every value.
         logging.getLogger("papermill").setLevel(logging.ERROR)
+        # nbconvert is needed only afterwards for the HTML: import it while the kernel works
+        threading.Thread(target=_warm_html_export, daemon=True).start()
         with kernel_manager_class(blas_threads=blas_threads) as km_class:
             papermill.execute_notebook(
                 str(tpl), str(tmp_nb), parameters=values, kernel_name=kernel_name, cwd=str(outdir),
                 progress_bar=False, log_output=False, report_mode=False, request_save_on_cell_execute=True,
                 execution_timeout=timeout, kernel_manager_class=km_class,
+                # the kernel's work is done when the last cell returns: no graceful wait
+                shutdown_kernel="immediate",
+                # IPython's history database is shared by every kernel of a user: with parallel
+                # reports it is a point of contention and it records nothing a report needs
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
             )
     except KeyboardInterrupt:
         error = "KeyboardInterrupt: the run was interrupted"
