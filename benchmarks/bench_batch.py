@@ -1,7 +1,7 @@
 """A batch of reports: one after another vs `pdkit batch` on all cores, side by side.
 
 The batch is the ``stability_shelf_life`` report on the bundled AAV study, once per grid
-row (alternating the response and the confidence level so that rows differ).  Three ways
+row (alternating the confidence levels of the bound and of the poolability tests so that rows differ).  Three ways
 are timed in one session, each as fresh command-line processes:
 
 * ``sequential``: ``pdkit run`` called once per report, one after another;
@@ -28,7 +28,7 @@ TEMPLATE = "stability_shelf_life"
 def write_grid(path: Path, n: int) -> list[dict]:
     rows = []
     for i in range(n):
-        rows.append({"report_id": f"r{i:03d}", "response": ["potency_pct", "aggregates_pct"][i % 2],
+        rows.append({"report_id": f"r{i:03d}", "pool_alpha": ["0.25", "0.1"][i % 2],
                      "alpha": ["0.05", "0.1", "0.01"][i % 3]})
     with open(path, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = write_grid(tmp / "grid.csv", n)
         t0 = time.perf_counter()
         for row in rows:
-            run(pdkit + ["run", TEMPLATE, "-p", "response", row["response"], "-p", "alpha", row["alpha"],
+            run(pdkit + ["run", TEMPLATE, "-p", "pool_alpha", row["pool_alpha"], "-p", "alpha", row["alpha"],
                          "-o", str(tmp / "seq" / row["report_id"])], tmp)
         sequential = time.perf_counter() - t0
         one = run(pdkit + ["batch", TEMPLATE, "--grid", str(tmp / "grid.csv"), "-o", str(tmp / "b1"),

@@ -24,6 +24,7 @@ BENCHES = [
     ("Batch of 48 reports: sequential vs `pdkit batch` on all cores (issue 7b)", "bench_batch.py", [], ["--reports", "8"]),
     ("Import time of pdkit and its computational modules (issue 7c)", "bench_imports.py", [], ["--repeats", "2"]),
     ("DoE explorer: per-slider recomputation and design-space Monte Carlo (issue 7d)", "bench_explorer.py", [], []),
+    ("Optimal designs by coordinate exchange (issue 3)", "bench_doe.py", [], []),
     ("Upstream: 1,000 runs x 10,000 time points through dask vs in memory (issue 7e)", "bench_upstream.py", [],
      ["--runs", "100", "--times", "1000"]),
 ]

@@ -422,7 +422,8 @@ def _is_up_to_date(report: PreparedReport, folder: Path) -> bool:
 
 def _report_command(job: Mapping[str, Any]) -> list[str]:
     """The command that runs one report in a fresh Python process."""
-    code = "import sys\nfrom pdkit.batch import _run_one_main\nsys.exit(_run_one_main(sys.argv[1]))"
+    code = ("import sys\nfrom pdkit._startup import fast_imports\nfast_imports()\n"
+            "from pdkit.batch import _run_one_main\nsys.exit(_run_one_main(sys.argv[1]))")
     return [sys.executable, "-c", code, json.dumps(dict(job))]
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Start-up time: nbformat (through papermill) imports jsonschema, which compiles ~40
-# grammars (about 1 s) for its optional IRI format checker 'rfc3987_syntax'.  pdkit never
-# validates IRI formats, so its command-line processes skip that optional import; jsonschema
-# treats it as not installed.  (Only this process: `pdkit lab` execs a fresh interpreter.)
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+from ._startup import fast_imports
+
+fast_imports()  # before anything imports nbformat (see pdkit._startup)
 
 import click  # noqa: E402
 

@@ -93,11 +93,14 @@ def read_records(notebook: str | Path | Any) -> dict[str, Any]:
 
     ``notebook`` is a path to an ``.ipynb`` file or an ``nbformat`` notebook node.
     """
-    import nbformat
-
-    nb = nbformat.read(str(notebook), as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    if isinstance(notebook, (str, Path)):
+        # plain JSON: reading records needs no schema validation of the whole notebook
+        with open(notebook, encoding="utf-8") as fh:
+            cells = json.load(fh).get("cells", [])
+    else:
+        cells = notebook.cells
     found: dict[str, Any] = {}
-    for cell in nb.cells:
+    for cell in cells:
         if cell.get("cell_type") != "code":
             continue
         for out in cell.get("outputs", []):

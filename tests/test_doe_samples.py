@@ -238,9 +238,12 @@ def _bad_run(tmp_path, table: pd.DataFrame, *params: str):
 
 @pytest.mark.slow
 def test_report_unknown_response_column_fails_naming_it(tmp_path):
+    # the runner checks the name against the data file before any kernel starts: exit 2, one line
     proc = _bad_run(tmp_path, pd.read_csv(PLASMID), "-p", "response", "pdna_titer")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "InputError: results.csv: missing column 'pdna_titer'" in proc.stderr
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert ("parameter 'response': got 'pdna_titer', expected a column of data file 'results.csv' or all"
+            in proc.stderr)
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.slow
