@@ -41,7 +41,7 @@ lab: setup
 	$(BIN)/pdkit lab
 
 benchmarks: setup
-	@for s in benchmarks/bench_*.py; do echo "$$s"; $(BIN)/python $$s || exit 1; done
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(DEMO) reports .pytest_cache

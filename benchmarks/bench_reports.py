@@ -1,9 +1,11 @@
 """Per-report overhead of `pdkit run` over the floor: a plain Python script making the same pdkit calls.
 
 For each template, the *floor* is a script built from the template itself: the validated
-parameters as assignments followed by every code cell, run by ``python`` in a fresh process
-(so it pays the same imports and computations, but no kernel, papermill, HTML export or
-provenance).  Bokeh figures are still built; only their display is a no-op.  ``pdkit run``
+parameters as assignments followed by every code cell, run by ``python`` in a fresh process.
+It pays the same imports and computations and renders the same outputs - each displayed
+object's text and HTML representation, each bokeh figure serialised with
+``bokeh.embed.components`` - but has no kernel, papermill, HTML export or provenance.  The
+overhead is therefore the cost of pdkit's report machinery itself.  ``pdkit run``
 is timed as a fresh CLI process too.  Each measurement is the median of ``--repeats`` runs,
 taken side by side in one session.
 
@@ -26,10 +28,26 @@ from pdkit.params import find_template, list_templates
 from pdkit.runner import prepare_run
 
 PRELUDE = """\
-from IPython.display import display  # prints a plain-text repr outside a notebook
 import pdkit.plots as _plots
+from bokeh.embed import components as _components
+
+
+def display(*objs, **kwargs):
+    # what a notebook renders for each displayed object: its text and HTML representations
+    for obj in objs:
+        text = repr(obj)
+        for method in ("_repr_html_", "_repr_markdown_"):
+            render = getattr(obj, method, None)
+            if callable(render):
+                render()
+        print(text if len(text) < 2000 else text[:2000])
+
+
+import IPython.display as _ipd
+
+_ipd.display = display  # templates import display from IPython.display
 _plots.setup = lambda: None
-_plots.show = lambda fig: None
+_plots.show = lambda fig: _components(fig)  # serialise the figure as a report must
 """
 
 
@@ -81,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, f, r, d, q in rows:
         print(f"| {name} | {f:.2f} | {r:.2f} | {d:.2f} | {q:.2f} | {'yes' if d < 1.5 else 'NO'} |")
     worst = max(d for *_, d, _q in rows) if rows else 0.0
-    print(f"\nmedian of {args.repeats} fresh-process runs each; largest overhead {worst:.2f} s")
+    print(f"\nmedian of {args.repeats} fresh-process runs each; largest overhead {worst:.2f} s. The floor is the "
+          "template's own code as a plain script that renders the same outputs (text and HTML reprs of "
+          "displayed objects, bokeh figures serialised) without kernel, papermill, HTML export or provenance.")
     return 0
 
 

@@ -171,7 +171,7 @@ def test_tasks_whose_worker_died_are_resubmitted_up_to_retries(tmp_path, monkeyp
     grid = tmp_path / "grid.csv"
     grid.write_text("report_id,alpha\nonce,0.1\nalways,0.2\nfine,0.3\n")
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,  # in-process, no network
-                      dashboard_address=None) as local:
+                      dashboard_address=":0") as local:  # a free port, never a fixed one
         result = run_batch(str(template), grid, tmp_path / "out", scheduler=local.scheduler_address, retries=2,
                            progress=False)
     assert _CALLS == {"once": 2, "always": 3, "fine": 1}
