@@ -6,10 +6,13 @@ Running the builder twice gives byte-identical notebooks (fixed cell ids).
 """
 from __future__ import annotations
 
-import argparse
+import sys
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _nbgen import write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "doe_explorer"
@@ -121,14 +124,7 @@ def build() -> nbformat.NotebookNode:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "notebooks" / f"{NAME}.ipynb")
-    args = ap.parse_args(argv)
-    nb = build()
-    nbformat.validate(nb)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(args.out))
-    print(f"wrote {args.out}")
+    write_notebook(build, ROOT / "notebooks" / f"{NAME}.ipynb", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@ Usage: ``python scripts/templates/make_downstream_yield.py``; running it twice g
 """
 from __future__ import annotations
 
-import argparse
+import sys
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _nbgen import write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "downstream_yield"
@@ -179,14 +182,7 @@ def build() -> nbformat.NotebookNode:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "templates" / f"{NAME}.ipynb")
-    args = ap.parse_args(argv)
-    nb = build()
-    nbformat.validate(nb)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(args.out))
-    print(f"wrote {args.out}")
+    write_notebook(build, ROOT / "templates" / f"{NAME}.ipynb", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
