@@ -666,3 +666,26 @@ def test_design_is_frozen_and_inputs_untouched():
         full_factorial(fs, replicates=0)
     with pytest.raises(InputError, match="levels for factor 'A'"):
         full_factorial(fs, levels=[1, 2])
+
+
+def test_nine_run_two_factor_quadratic_d_optimal_is_the_three_level_factorial():
+    """Published worked example: MathWorks Statistics Toolbox documentation, ``cordexch(2, 9, 'q')``
+    (coordinate exchange for the full quadratic model in two factors, nine runs) prints the 3^2 factorial
+    {-1, 0, 1}^2, the known exact D-optimal design (Atkinson & Donev, Optimum Experimental Designs, 1992)."""
+    import itertools
+
+    import numpy as np
+
+    from pdkit.doe.designs import optimal_design
+    from pdkit.doe.factors import Factor
+
+    factors = [Factor("A", -1, 1), Factor("B", -1, 1)]
+    design = optimal_design(factors, "quadratic", runs=9, criterion="D", seed=0)  # seeds 0-7 all give it
+    points = sorted(tuple(round(float(v), 6) + 0.0 for v in row) for row in design.coded[["A", "B"]].to_numpy())
+    assert points == sorted(itertools.product([-1.0, 0.0, 1.0], repeat=2))
+    x = design.coded["A"].to_numpy(float)
+    y = design.coded["B"].to_numpy(float)
+    X = np.column_stack([np.ones(9), x, y, x * y, x ** 2, y ** 2])
+    # |X'X| of the 3^2 factorial by hand: the x, y and xy columns give 6 x 6 x 4, and the block of
+    # 1, x^2, y^2 is det([[9,6,6],[6,6,4],[6,4,6]]) = 9*20 - 6*12 + 6*(-12) = 36: 144 x 36 = 5184
+    assert np.linalg.det(X.T @ X) == pytest.approx(144 * 36, rel=1e-9)
