@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _nbgen import write_notebook  # noqa: E402
+from _nbgen import template_notebook, write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "doe_explorer"
@@ -111,16 +111,7 @@ print(f"share of the plane with P >= 0.9: {float((space >= 0.9).mean()):.3f}")""
 
 
 def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = []
-    for i, (kind, source) in enumerate(CELLS):
-        cell = nbformat.v4.new_markdown_cell(source) if kind == "md" else nbformat.v4.new_code_cell(source)
-        cell.id = f"doe-ex-{i:02d}"
-        cells.append(cell)
-    nb.cells = cells
-    return nb
+    return template_notebook(NAME, CELLS, id_prefix="doe-ex")
 
 
 def main(argv: list[str] | None = None) -> None:

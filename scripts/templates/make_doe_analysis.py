@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _nbgen import write_notebook  # noqa: E402
+from _nbgen import template_notebook, write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "doe_analysis"
@@ -277,33 +277,25 @@ else:
 
 
 def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = [
-        nbformat.v4.new_markdown_cell(INTRO),
-        nbformat.v4.new_code_cell(PARAMETERS),
-        nbformat.v4.new_code_cell(CHECK),
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_code_cell(FIT),
-        nbformat.v4.new_markdown_cell(ANOVA_MD),
-        nbformat.v4.new_code_cell(ANOVA),
-        nbformat.v4.new_markdown_cell(EFFECTS_MD),
-        nbformat.v4.new_code_cell(EFFECTS),
-        nbformat.v4.new_markdown_cell(REDUCE_MD),
-        nbformat.v4.new_code_cell(REDUCE),
-        nbformat.v4.new_markdown_cell(DIAG_MD),
-        nbformat.v4.new_code_cell(DIAG),
-        nbformat.v4.new_markdown_cell(OPT_MD),
-        nbformat.v4.new_code_cell(OPT),
-        nbformat.v4.new_markdown_cell(DS_MD),
-        nbformat.v4.new_code_cell(DS),
-    ]
-    cells[1].metadata["tags"] = ["parameters"]
-    for i, cell in enumerate(cells):
-        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
-    nb.cells = cells
-    return nb
+    return template_notebook(NAME, [
+        ("md", INTRO),
+        ("parameters", PARAMETERS),
+        ("code", CHECK),
+        ("code", SETUP),
+        ("code", FIT),
+        ("md", ANOVA_MD),
+        ("code", ANOVA),
+        ("md", EFFECTS_MD),
+        ("code", EFFECTS),
+        ("md", REDUCE_MD),
+        ("code", REDUCE),
+        ("md", DIAG_MD),
+        ("code", DIAG),
+        ("md", OPT_MD),
+        ("code", OPT),
+        ("md", DS_MD),
+        ("code", DS),
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _nbgen import write_notebook  # noqa: E402
+from _nbgen import template_notebook, write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "doe_design"
@@ -174,28 +174,20 @@ record("worksheets", [p.name for p in paths])"""
 
 
 def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = [
-        nbformat.v4.new_markdown_cell(INTRO),
-        nbformat.v4.new_code_cell(PARAMETERS),
-        nbformat.v4.new_code_cell(CHECK),
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_markdown_cell(BUILD_MD),
-        nbformat.v4.new_code_cell(BUILD),
-        nbformat.v4.new_markdown_cell(EVAL_MD),
-        nbformat.v4.new_code_cell(EVAL),
-        nbformat.v4.new_markdown_cell(ALIAS_MD),
-        nbformat.v4.new_code_cell(ALIAS),
-        nbformat.v4.new_markdown_cell(SHEET_MD),
-        nbformat.v4.new_code_cell(SHEET),
-    ]
-    cells[1].metadata["tags"] = ["parameters"]
-    for i, cell in enumerate(cells):
-        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
-    nb.cells = cells
-    return nb
+    return template_notebook(NAME, [
+        ("md", INTRO),
+        ("parameters", PARAMETERS),
+        ("code", CHECK),
+        ("code", SETUP),
+        ("md", BUILD_MD),
+        ("code", BUILD),
+        ("md", EVAL_MD),
+        ("code", EVAL),
+        ("md", ALIAS_MD),
+        ("code", ALIAS),
+        ("md", SHEET_MD),
+        ("code", SHEET),
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _nbgen import write_notebook  # noqa: E402
+from _nbgen import template_notebook, write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "downstream_yield"
@@ -154,31 +154,23 @@ else:
 
 
 def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = [
-        nbformat.v4.new_markdown_cell(INTRO),
-        nbformat.v4.new_code_cell(PARAMETERS),
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_markdown_cell(LOAD_MD),
-        nbformat.v4.new_code_cell(LOAD),
-        nbformat.v4.new_markdown_cell(YIELD_MD),
-        nbformat.v4.new_code_cell(YIELD),
-        nbformat.v4.new_markdown_cell(BALANCE_MD),
-        nbformat.v4.new_code_cell(BALANCE),
-        nbformat.v4.new_markdown_cell(LRV_MD),
-        nbformat.v4.new_code_cell(LRV),
-        nbformat.v4.new_markdown_cell(RESIDUAL_MD),
-        nbformat.v4.new_code_cell(RESIDUAL),
-        nbformat.v4.new_markdown_cell(CAPSID_MD),
-        nbformat.v4.new_code_cell(CAPSID),
-    ]
-    cells[1].metadata["tags"] = ["parameters"]
-    for i, cell in enumerate(cells):
-        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
-    nb.cells = cells
-    return nb
+    return template_notebook(NAME, [
+        ("md", INTRO),
+        ("parameters", PARAMETERS),
+        ("code", SETUP),
+        ("md", LOAD_MD),
+        ("code", LOAD),
+        ("md", YIELD_MD),
+        ("code", YIELD),
+        ("md", BALANCE_MD),
+        ("code", BALANCE),
+        ("md", LRV_MD),
+        ("code", LRV),
+        ("md", RESIDUAL_MD),
+        ("code", RESIDUAL),
+        ("md", CAPSID_MD),
+        ("code", CAPSID),
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _nbgen import write_notebook  # noqa: E402
+from _nbgen import template_notebook, write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "release_evaluation"
@@ -119,28 +119,20 @@ record("certificates", [f.name for f in files])"""
 
 
 def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = [
-        nbformat.v4.new_markdown_cell(INTRO),
-        nbformat.v4.new_code_cell(PARAMETERS),
-        nbformat.v4.new_code_cell(CHECK),
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_markdown_cell(SPEC_MD),
-        nbformat.v4.new_code_cell(SPEC),
-        nbformat.v4.new_markdown_cell(DISP_MD),
-        nbformat.v4.new_code_cell(DISP),
-        nbformat.v4.new_markdown_cell(LOTS_MD),
-        nbformat.v4.new_code_cell(LOTS),
-        nbformat.v4.new_markdown_cell(COA_MD),
-        nbformat.v4.new_code_cell(COA),
-    ]
-    cells[1].metadata["tags"] = ["parameters"]
-    for i, cell in enumerate(cells):
-        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
-    nb.cells = cells
-    return nb
+    return template_notebook(NAME, [
+        ("md", INTRO),
+        ("parameters", PARAMETERS),
+        ("code", CHECK),
+        ("code", SETUP),
+        ("md", SPEC_MD),
+        ("code", SPEC),
+        ("md", DISP_MD),
+        ("code", DISP),
+        ("md", LOTS_MD),
+        ("code", LOTS),
+        ("md", COA_MD),
+        ("code", COA),
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:

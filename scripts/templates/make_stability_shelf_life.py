@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _nbgen import write_notebook  # noqa: E402
+from _nbgen import template_notebook, write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "stability_shelf_life"
@@ -149,30 +149,22 @@ display(Markdown("\\n".join(lines)))"""
 
 
 def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = [
-        nbformat.v4.new_markdown_cell(INTRO),
-        nbformat.v4.new_code_cell(PARAMETERS),
-        nbformat.v4.new_code_cell(CHECK),
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_markdown_cell(DATA_MD),
-        nbformat.v4.new_code_cell(DATA),
-        nbformat.v4.new_markdown_cell(ANCOVA_MD),
-        nbformat.v4.new_code_cell(ANCOVA),
-        nbformat.v4.new_markdown_cell(SHELF_MD),
-        nbformat.v4.new_code_cell(SHELF),
-        nbformat.v4.new_markdown_cell(PLOT_MD),
-        nbformat.v4.new_code_cell(PLOT),
-        nbformat.v4.new_markdown_cell(EXTRA_MD),
-        nbformat.v4.new_code_cell(EXTRA),
-    ]
-    cells[1].metadata["tags"] = ["parameters"]
-    for i, cell in enumerate(cells):
-        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
-    nb.cells = cells
-    return nb
+    return template_notebook(NAME, [
+        ("md", INTRO),
+        ("parameters", PARAMETERS),
+        ("code", CHECK),
+        ("code", SETUP),
+        ("md", DATA_MD),
+        ("code", DATA),
+        ("md", ANCOVA_MD),
+        ("code", ANCOVA),
+        ("md", SHELF_MD),
+        ("code", SHELF),
+        ("md", PLOT_MD),
+        ("code", PLOT),
+        ("md", EXTRA_MD),
+        ("code", EXTRA),
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _nbgen import write_notebook  # noqa: E402
+from _nbgen import template_notebook, write_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "upstream_yield"
@@ -145,27 +145,19 @@ if P.process != "plasmid":
 
 
 def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = [
-        nbformat.v4.new_markdown_cell(INTRO),
-        nbformat.v4.new_code_cell(PARAMETERS),
-        nbformat.v4.new_code_cell(CHECK),
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_markdown_cell(RUNS_MD),
-        nbformat.v4.new_code_cell(RUNS),
-        nbformat.v4.new_markdown_cell(COMPARE_MD),
-        nbformat.v4.new_code_cell(COMPARE),
-        nbformat.v4.new_markdown_cell(PLOTS_MD),
-        nbformat.v4.new_code_cell(PLOTS),
-        nbformat.v4.new_code_cell(QP),
-    ]
-    cells[1].metadata["tags"] = ["parameters"]
-    for i, cell in enumerate(cells):
-        cell.id = f"{NAME.replace('_', '-')}-{i:02d}"
-    nb.cells = cells
-    return nb
+    return template_notebook(NAME, [
+        ("md", INTRO),
+        ("parameters", PARAMETERS),
+        ("code", CHECK),
+        ("code", SETUP),
+        ("md", RUNS_MD),
+        ("code", RUNS),
+        ("md", COMPARE_MD),
+        ("code", COMPARE),
+        ("md", PLOTS_MD),
+        ("code", PLOTS),
+        ("code", QP),
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:
