@@ -46,6 +46,7 @@ import math
 import re
 import tokenize
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -344,9 +345,7 @@ def _check_file(path: Path, spec: ParamSpec, given: Any) -> None:
         raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} (wrong file type '.{suffix}')")
     try:
         if suffix in _TABLE_SUFFIXES:
-            from ._tables import read_table
-
-            read_table(path, what=f"parameter '{spec.name}'")
+            _read_table_once(str(path), f"parameter '{spec.name}'")
         elif suffix in {"yaml", "yml"}:
             import yaml
 
@@ -374,6 +373,28 @@ def _check_file(path: Path, spec: ParamSpec, given: Any) -> None:
         raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} that parses ({first})") from None
 
 
+def _read_table_once(path: str, what: str):
+    """Read a table file once per validation: the parse check and the column checks share it.
+
+    Keyed on the file's path, size and modification time, so an edited file is read again.
+    A file that does not parse is read again uncached so the error names ``what``.
+    """
+    from ._tables import read_table
+
+    st = Path(path).stat()
+    try:
+        return _read_table_cached(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    except InputError:
+        return read_table(path, what=what)
+
+
+@lru_cache(maxsize=8)
+def _read_table_cached(path: str, size: int, mtime_ns: int):
+    from ._tables import read_table
+
+    return read_table(path)
+
+
 def _table_columns(path: str) -> tuple[list[str], Any]:
     """Column names of a table file and a function giving a column's distinct values as text."""
     suffix = Path(path).suffix.lower().lstrip(".")
@@ -384,9 +405,7 @@ def _table_columns(path: str) -> tuple[list[str], Any]:
             names = [str(n) for n in list(ds.data_vars) + list(ds.coords)]
             values = {n: sorted({str(v) for v in ds[n].values.ravel()}) for n in ds.coords}
         return names, lambda col: values.get(col)
-    from ._tables import read_table
-
-    df = read_table(path)
+    df = _read_table_once(path, "data")
     return [str(c) for c in df.columns], lambda col: sorted({str(v).strip() for v in df[col].dropna()}) \
         if col in df.columns else None
 
