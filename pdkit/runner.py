@@ -113,11 +113,28 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def _warm_html_export() -> None:
-    try:
-        import nbconvert.exporters.html  # noqa: F401
-    except Exception:  # the export itself will report any real problem
-        pass
+class _WarmExporter(threading.Thread):
+    """Builds the HTML exporter, templates compiled, while the kernel works (see :func:`html_exporter`)."""
+
+    def __init__(self, show_code: bool):
+        super().__init__(daemon=True)
+        self.show_code = show_code
+        self.exporter = None
+
+    def run(self) -> None:
+        try:
+            from .report import html_exporter
+
+            self.exporter = html_exporter(show_code=self.show_code, warm=True)
+        except Exception:  # the export itself will report any real problem
+            self.exporter = None
+
+    def get(self):
+        """The warmed exporter, or None (never started, or failed: export makes its own)."""
+        if self.ident is None:
+            return None
+        self.join()
+        return self.exporter
 
 
 def _has_error_output(nb) -> bool:
@@ -208,21 +225,23 @@ def run_report(
     tmp_nb = outdir / f".{name}.partial.ipynb"
 
     error: str | None = None
+    # nbconvert is needed only afterwards, for the HTML: prepare it while the kernel works
+    warm_exporter = _WarmExporter(show_code)
     try:
         import papermill
 
+        from ._engine import register as register_engine
         from ._kernel import kernel_manager_class
 
         # papermill's own parameter inspection does not understand 'float | None' or
         # braces in help texts and warns; pdkit has already validated every value.
         logging.getLogger("papermill").setLevel(logging.ERROR)
-        # nbconvert is needed only afterwards for the HTML: import it while the kernel works
-        threading.Thread(target=_warm_html_export, daemon=True).start()
+        warm_exporter.start()
         with kernel_manager_class(blas_threads=blas_threads) as km_class:
             papermill.execute_notebook(
                 str(tpl), str(tmp_nb), parameters=values, kernel_name=kernel_name, cwd=str(outdir),
                 progress_bar=False, log_output=False, report_mode=False, request_save_on_cell_execute=True,
-                execution_timeout=timeout, kernel_manager_class=km_class,
+                execution_timeout=timeout, kernel_manager_class=km_class, engine_name=register_engine(),
                 # the kernel's work is done when the last cell returns: no graceful wait
                 shutdown_kernel="immediate",
                 # IPython's history database is shared by every kernel of a user: with parallel
@@ -257,7 +276,8 @@ def run_report(
         try:
             from .report import export_html
 
-            atomic_write_text(html_path, export_html(nb, provenance, show_code=show_code))
+            atomic_write_text(html_path, export_html(nb, provenance, show_code=show_code,
+                                                     exporter=warm_exporter.get()))
             html_out = html_path
         except Exception as exc:  # an export failure fails the run, with no HTML left
             status, error = "failed", f"HTML export failed: {_error_text(exc)}"
