@@ -57,7 +57,7 @@ def templates_cmd(only: str | None) -> None:
         width = max((len(s.name) for s in specs), default=4)
         for s in specs:
             extra = []
-            if any(x is not None for x in (s.choices, s.file, s.range, s.column_of, s.value_of)):
+            if any(x is not None for x in (s.choices, s.file, s.range, s.column_of, s.value_of, s.above)):
                 extra.append(f"[{s.describe_expected()}]")
             click.echo(f"    {s.name:<{width}}  {s.type_label:<12} = {s.default!r:<28} {s.help} {' '.join(extra)}".rstrip())
         click.echo("")

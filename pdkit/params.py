@@ -11,8 +11,11 @@ papermill's annotated form, one per line::
 Supported types are ``str``, ``int``, ``float``, ``bool``, ``list`` and ``dict``,
 optionally ``| None``.  Constraints sit in braces at the end of the help text:
 ``{range: ...}`` (brackets inclusive, parentheses exclusive, an empty end is
-unbounded), ``{choices: ...}`` and ``{file: suffixes}`` (the value is a path that
-must exist and parse).  Relative paths given by a user resolve against the
+unbounded), ``{choices: ...}``, ``{file: suffixes}`` (the value is a path that
+must exist and parse), ``{column: FILEPARAM[, literals]}`` (names a column of that
+file), ``{value: FILEPARAM.COLUMN[, literals]}`` (occurs in that column) and
+``{above: NAME}`` (a number that must exceed parameter ``NAME`` when both are
+set, such as an upper limit over a lower one).  Relative paths given by a user resolve against the
 current directory; a template's default ``data_samples/...`` path resolves
 against the kit's sample folder.
 
@@ -66,7 +69,7 @@ __all__ = [
 ]
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
-_MARKER = re.compile(r"\{\s*(range|choices|file|column|value)\s*:\s*([^}]*)\}")
+_MARKER = re.compile(r"\{\s*(range|choices|file|column|value|above)\s*:\s*([^}]*)\}")
 _TABLE_SUFFIXES = {"csv", "tsv", "txt", "xlsx", "xlsm", "xls"}
 
 
@@ -88,6 +91,7 @@ class ParamSpec:
     file: tuple | None = None  # allowed suffixes, lower case without dot
     column_of: tuple | None = None  # (file parameter, allowed literals...): value names a column of it
     value_of: tuple | None = None  # (file parameter, column, allowed literals...): value occurs in that column
+    above: str | None = None  # name of a numeric parameter this one must exceed when both are set
 
     @property
     def type_label(self) -> str:
@@ -115,6 +119,8 @@ class ParamSpec:
         if self.value_of is not None:
             text += f", a value of column '{self.value_of[1]}' of {self.value_of[0]}" + \
                 "".join(f" or {x!r}" for x in self.value_of[2:])
+        if self.above is not None:
+            text += f", above parameter '{self.above}'"
         if self.optional:
             text += " or None"
         return text
@@ -226,7 +232,7 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         except ValueError:
             raise TemplateError(f"parameter '{name}': the default must be a literal") from None
         help_text = comments.get(node.end_lineno or node.lineno, comments.get(node.lineno, ""))
-        rng = choices = files = column_of = value_of = None
+        rng = choices = files = column_of = value_of = above = None
         for kind, body in _MARKER.findall(help_text):
             items = tuple(x.strip() for x in body.split(",") if x.strip())
             if kind in ("column", "value") and not items:
@@ -238,6 +244,8 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
                     raise TemplateError(f"parameter '{name}': write {{value: FILEPARAM.COLUMN}}, got '{items[0]}'")
                 column_of_file, column = items[0].split(".", 1)
                 value_of = (column_of_file, column) + items[1:]
+            elif kind == "above":
+                above = body.strip()
             elif kind == "range":
                 rng = _parse_range(body, name)
             elif kind == "choices":
@@ -247,7 +255,8 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         help_clean = _MARKER.sub("", help_text).strip()
         if default is None:
             optional = True
-        specs.append(ParamSpec(name, typ, default, help_clean, optional, rng, choices, files, column_of, value_of))
+        specs.append(ParamSpec(name, typ, default, help_clean, optional, rng, choices, files, column_of, value_of,
+                               above))
     names = [s.name for s in specs]
     by_name = {s.name: s for s in specs}
     for sp in specs:
@@ -255,6 +264,10 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         if ref is not None and (ref not in by_name or by_name[ref].file is None):
             raise TemplateError(f"parameter '{sp.name}': its column/value marker refers to '{ref}', "
                                 f"which is not a file parameter of this template")
+        if sp.above is not None and (sp.type not in ("int", "float") or sp.above not in by_name
+                                     or by_name[sp.above].type not in ("int", "float")):
+            raise TemplateError(f"parameter '{sp.name}': {{above: {sp.above}}} needs both to be numeric "
+                                f"parameters of this template")
     if len(set(names)) != len(names):
         raise TemplateError(f"parameters declared twice: {sorted({n for n in names if names.count(n) > 1})}")
     return specs
@@ -571,7 +584,24 @@ def validate_parameters(
             if spec.name in referenced and spec.name not in resolved and spec.default is not None:
                 resolved.update(validate_parameters([spec], {}, fill_defaults=True, template_dir=template_dir))
         _check_columns(specs, resolved)
+    _check_order(specs, out)
     return out
+
+
+def _check_order(specs: list[ParamSpec], out: dict[str, Any]) -> None:
+    """Check {above: other} markers: when both values are set, this one must exceed the other.
+
+    A parameter not validated this time (``fill_defaults=False``) is compared at its default.
+    """
+    by_name = {s.name: s for s in specs}
+    for spec in specs:
+        if spec.above is None or spec.name not in out and spec.above not in out:
+            continue
+        value = out.get(spec.name, spec.default)
+        other = out.get(spec.above, by_name[spec.above].default)
+        if value is not None and other is not None and not value > other:
+            raise ParameterError(f"parameter '{spec.name}': got {_given(value)}, expected a value above parameter "
+                                 f"'{spec.above}' ({_given(other)})")
 
 
 def check_parameters(template: str, namespace: Mapping[str, Any]) -> Parameters:

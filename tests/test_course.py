@@ -37,7 +37,7 @@ SKELETON_START = ["Overview", "Prerequisites", "Learning objectives"]
 SKELETON_END = ["Exercises", "Summary", "What's next"]
 EXERCISE_SOURCE = (
     "answer = None  # replace None with your answer (a number, or text where asked)\n"
-    'check("{id}", answer)'
+    'check("{id}", answer);'
 )
 ANSWER_LINE = EXERCISE_SOURCE.splitlines()[0]
 
@@ -211,7 +211,8 @@ def test_lesson_runs_with_solutions(lesson, solved):
         assert not errors, f"{lesson.name}, cell {i} failed: {_text_of(errors[0])}\n{cell.source}"
     for _, cell in _exercise_cells(nb):
         text = "".join(_text_of(o) for o in cell.outputs)
-        assert "Right!" in text and "True" in text, f"{lesson.name}, {_exercise_id(cell)}: solution not accepted: {text!r}"
+        # check() prints exactly one line; the trailing ';' hides its True/False in the notebook
+        assert text == "Right!\n", f"{lesson.name}, {_exercise_id(cell)}: solution not accepted: {text!r}"
 
 
 # ----------------------------------------------------------------------------- (4) no answer leaks
@@ -321,6 +322,8 @@ def test_unanswered_exercises_say_so(lesson, capsys):
             f"{lesson.name}, {ex_id}: the committed notebook must be executed with answer = None "
             f"(scripts/execute_notebooks.py); output was {committed!r}"
         )
+        # only the message: no echoed False under it
+        assert [o.get("output_type") for o in cell.outputs] == ["stream"], cell.outputs
 
 
 def test_check_none_is_friendly(capsys):

@@ -408,6 +408,89 @@ def test_definitive_screening_categorical():
     assert np.allclose(centre[:, :5], 0) and sorted(centre[:, 5]) == [-1.0, 1.0]
 
 
+# Jones & Nachtsheim (2013), JQT 45:121-129, DSDs with m three-level and c two-level categorical
+# factors, as tabulated in the R package daewr (Lawson, *Design and Analysis of Experiments with R*,
+# 2015), function DefScreen: the first half f1 (last row: the centre run), the design is
+# rbind(f1, -f1).
+_JN2013 = {
+    (4, 1): [0, 1, 1, 1, 1, 1, 0, -1, 1, 1, 1, -1, 0, -1, 1, 1, 1, -1, 0, -1, 1, 1, 1, -1, 1, 1, -1, 1, 1, -1,
+             0, 0, 0, 0, -1],
+    (5, 1): [0, 1, 1, 1, 1, 1, 1, 0, -1, 1, 1, -1, 1, -1, 0, -1, 1, 1, 1, 1, -1, 0, -1, 1, 1, 1, 1, -1, 0, -1,
+             1, -1, 1, 1, -1, 1, 0, 0, 0, 0, 0, -1],
+    (6, 1): [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, -1, 1, -1, 1, -1, 0, 1, 1, -1, 1, 1, -1, -1, 0, 1, 1, -1,
+             1, 1, -1, -1, 0, 1, 1, 1, -1, 1, -1, -1, 0, 1, 1, 1, -1, 1, -1, -1, 1, 1, 1, 1, -1, 1, -1, -1,
+             0, 0, 0, 0, 0, 0, -1],
+    (8, 1): [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -1, -1, -1, -1, 1, 1, 1, 1, -1, 0, -1, 1, 1, -1, -1, 1,
+             1, -1, -1, 0, 1, 1, 1, 1, -1, 1, -1, 1, 1, 0, -1, -1, 1, -1, 1, -1, 1, 1, -1, 0, 1, -1, 1,
+             1, 1, -1, 1, -1, 1, 0, -1, -1, 1, 1, -1, 1, 1, -1, -1, 0, 1, 1, 1, 1, -1, -1, 1, -1, 1, 1,
+             1, 1, 1, -1, 1, -1, 1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, -1],
+    (10, 1): [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, -1, 1, 1, 1, -1, -1, -1, 1, 1, -1, 0, 1, -1, 1, 1, 1,
+              -1, -1, -1, 1, 1, -1, 0, 1, -1, 1, 1, 1, -1, -1, 1, -1, 1, -1, 0, 1, -1, 1, 1, 1, -1,
+              1, -1, -1, 1, -1, 0, 1, -1, 1, 1, 1, 1, -1, -1, -1, 1, -1, 0, 1, -1, 1, 1,
+              1, 1, -1, -1, -1, 1, -1, 0, 1, -1, 1, 1, 1, 1, -1, -1, -1, 1, -1, 0, 1, -1,
+              1, 1, 1, 1, -1, -1, -1, 1, -1, 0, 1, 1, -1, 1, 1, 1, -1, -1, -1, 1, -1, 1,
+              1, 1, -1, 1, 1, 1, -1, -1, -1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1],
+    (4, 2): [0, 1, 1, 1, 1, 1, 1, 0, -1, 1, 1, -1, 1, -1, 0, -1, 1, 1, 1, 1, -1, 0, -1, 1, 1, 1, 1, -1, 1, -1,
+             1, -1, 1, 1, -1, 1, 0, 0, 0, 0, -1, -1],
+    (6, 2): [0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, -1, 1, -1, -1, 1, -1, 0, 1, 1, -1, 1, -1, 1, -1, -1, 0, 1, 1,
+             -1, 1, 1, 1, -1, -1, 0, 1, 1, -1, 1, -1, 1, -1, -1, 0, 1, 1, 1, 1, -1, 1, -1, -1, 1, 1,
+             1, 1, 1, -1, 1, -1, -1, 1, 0, 0, 0, 0, 0, 0, -1, -1],
+    (7, 2): [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -1, -1, -1, -1, 1, 1, 1, 1, -1, 0, -1, 1, 1, -1, -1, 1,
+             1, -1, -1, 0, 1, 1, 1, 1, -1, 1, -1, 1, 1, 0, -1, -1, 1, -1, 1, -1, 1, 1, -1, 0, 1, -1, 1,
+             1, 1, -1, 1, -1, 1, 0, -1, -1, 1, 1, -1, 1, 1, -1, -1, 1, 1, 1, 1, 1, -1, -1, 1, -1, 1, 1,
+             1, 1, 1, -1, 1, -1, 1, -1, -1, 0, 0, 0, 0, 0, 0, 0, -1, -1],
+}
+
+
+def _correlation_fingerprint(X: np.ndarray, m: int) -> np.ndarray:
+    """Sorted |correlations| between all columns of the second-order model (main effects, all
+    two-factor interactions, quadratics of the m continuous factors).  Unchanged by permuting
+    runs, permuting factors of one kind and flipping signs (level swaps), so two designs that
+    differ only by the choice among equivalent conference matrices have the same fingerprint."""
+    cols = [X[:, j] for j in range(X.shape[1])]
+    cols += [X[:, i] * X[:, j] for i, j in itertools.combinations(range(X.shape[1]), 2)]
+    cols += [X[:, j] ** 2 for j in range(m)]
+    M = np.column_stack(cols)
+    R = np.corrcoef((M - M.mean(axis=0)).T)
+    return np.sort(np.round(np.abs(R[np.triu_indices_from(R, 1)]), 9))
+
+
+@pytest.mark.parametrize("m, c", sorted(_JN2013))
+def test_definitive_screening_categorical_matches_jones_nachtsheim_2013(m, c):
+    f1 = np.array(_JN2013[(m, c)], dtype=float).reshape(-1, m + c)
+    published = np.vstack([f1, -f1])
+    fs = [Factor(f"x{i}", 0, 1) for i in range(m)] + [Factor(f"c{i}", levels=["a", "b"]) for i in range(c)]
+    d = definitive_screening(fs)
+    ours = d.coded.to_numpy(dtype=float)
+    assert ours.shape == published.shape
+    _dsd_checks(d, m + c)
+
+    def me_det(X):
+        F = np.column_stack([np.ones(len(X)), X])
+        return np.linalg.det(F.T @ F)
+
+    if (m, c) == (7, 2):
+        # order-10 conference matrices: the published design (JMP's hard-coded order-10 matrix) has
+        # |X'X| = 5.108e12 for the main effects; the better core sign here gives 5.587e12
+        assert me_det(published) == pytest.approx(5108182548480, rel=1e-9)
+        assert me_det(ours) == pytest.approx(5587074662400, rel=1e-9)
+    else:
+        assert np.array_equal(_correlation_fingerprint(ours, m), _correlation_fingerprint(published, m))
+        assert me_det(ours) == pytest.approx(me_det(published), rel=1e-9)
+
+
+def test_definitive_screening_two_categorical_core_sign_hand_check():
+    """4 continuous + 2 categorical factors, order-6 conference matrix.  With Paley's core Q the
+    two categorical columns' replaced zeros sit at C[4, 5] = C[5, 4] = +1, so rows 5 and 6 and the
+    centre pair all give c0*c1 = +1: sum over 14 runs = 2*(1 + 1) + 2 = 6 (r = 0.43).  With -Q
+    those rows give -1: 2*(-1 - 1) + 2 = -2 (r = -0.14), the published design's value."""
+    fs = [Factor(f"x{i}", 0, 1) for i in range(4)] + [Factor(f"c{i}", levels=["a", "b"]) for i in range(2)]
+    d = definitive_screening(fs)
+    X = d.coded.to_numpy(dtype=float)
+    assert d.details["core_sign"] == -1
+    assert X[:, 4] @ X[:, 5] == -2.0
+
+
 # ----------------------------------------------------------------------------- optimal designs
 def test_optimal_design_meyer_nachtsheim_two_factor_six_run_quadratic():
     """Meyer & Nachtsheim (1995), Technometrics 37:60-69, use the two-factor, six-run

@@ -179,3 +179,44 @@ def test_column_and_value_markers(tmp_path):
         validate_parameters(specs, {"data": str(other)}, fill_defaults=True)  # as the runner does
     with pytest.raises(TemplateError, match="not a file parameter"):
         parse_parameters(nb_with('x: str = "a"  # X {column: nothing}\n'))
+
+
+ORDERED = nb_with(
+    'lower: float | None = 70.0  # Lower limit\n'
+    'upper: float | None = 130.0  # Upper limit {above: lower}\n'
+    'n_low: int = 1  # Fewest {range: [0, ]}\n'
+    'n_high: int = 5  # Most {above: n_low}\n'
+)
+
+
+def test_above_marker_orders_two_parameters():
+    specs = parse_parameters(ORDERED)
+    upper = next(s for s in specs if s.name == "upper")
+    assert upper.above == "lower" and upper.help == "Upper limit"
+    assert upper.describe_expected() == "a float, above parameter 'lower' or None"
+    ok = validate_parameters(specs, {"lower": "80", "upper": "120"}, from_strings=True, fill_defaults=True)
+    assert (ok["lower"], ok["upper"], ok["n_low"], ok["n_high"]) == (80.0, 120.0, 1, 5)
+    # either side may be None: nothing to compare
+    assert validate_parameters(specs, {"lower": None, "upper": 1.0})["upper"] == 1.0
+    assert validate_parameters(specs, {"upper": None, "lower": 500.0})["lower"] == 500.0
+    cases = [
+        ({"upper": 60.0}, "parameter 'upper': got 60, expected a value above parameter 'lower' (70)"),  # vs default
+        ({"lower": 130.0}, "parameter 'upper': got 130, expected a value above parameter 'lower' (130)"),  # equal
+        ({"n_low": 7}, "parameter 'n_high': got 5, expected a value above parameter 'n_low' (7)"),
+    ]
+    for given, message in cases:
+        with pytest.raises(ParameterError) as err:
+            validate_parameters(specs, given, fill_defaults=True)
+        assert str(err.value) == message
+        with pytest.raises(ParameterError):  # also when only the given values are validated
+            validate_parameters(specs, given)
+
+
+@pytest.mark.parametrize("source", [
+    'lower: float = 1.0  # Low\nupper: float = 2.0  # High {above: lowest}\n',  # unknown name
+    'lower: str = "a"  # Low\nupper: float = 2.0  # High {above: lower}\n',  # not numeric
+    'lower: float = 1.0  # Low\nupper: str = "b"  # High {above: lower}\n',
+])
+def test_above_marker_must_name_a_numeric_parameter(source):
+    with pytest.raises(TemplateError, match="needs both to be numeric parameters"):
+        parse_parameters(nb_with(source))

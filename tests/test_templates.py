@@ -112,6 +112,13 @@ def test_template_runs_on_alternative_sample_data(name, args, tmp_path):
      "parameter 'reference_scale': got '20 L', expected a value of column 'scale' in data file"),
     ("release_evaluation", ["-p", "lots", "PD-24-001, PD-99-999"],
      "parameter 'lots': got 'PD-99-999', expected a value of column 'lot'"),
+    # {above: ...}: limits in the wrong order, against the other parameter's given value or its default
+    ("stability_shelf_life", ["-p", "lower", "140"],
+     "parameter 'upper': got 130, expected a value above parameter 'lower' (140)"),
+    ("spec_setting", ["-p", "attribute", "supercoiled", "-p", "lsl", "90", "-p", "usl", "85"],
+     "parameter 'usl': got 85, expected a value above parameter 'lsl' (90)"),
+    ("downstream_yield", ["-p", "closure_band_low", "100", "-p", "closure_band_high", "100"],
+     "parameter 'closure_band_high': got 100, expected a value above parameter 'closure_band_low' (100)"),
 ])
 def test_column_names_are_checked_before_any_kernel_starts(name, args, message, tmp_path):
     out = tmp_path / "out"

@@ -1288,7 +1288,15 @@ def definitive_screening(
     -1 in the other (so ``center`` counts pairs).  Main effects then remain
     orthogonal to all two-factor interactions and quadratic effects; main
     effects of categorical and continuous factors are nearly, not exactly,
-    orthogonal.
+    orthogonal.  With two or more categorical factors the result depends on
+    the sign of the conference matrix's core (Paley's Q or -Q, both valid
+    conference matrices): setting the zeros to +1 makes the categorical columns
+    correlated through the core's entries.  Both are built and the one with
+    the larger main-effects determinant |X'X| is kept (``details
+    ["core_sign"]``).  Against the designs Jones & Nachtsheim tabulate (as in
+    ``daewr::DefScreen``) this reproduces the published design's correlation
+    structure, or improves on it (7 continuous + 2 categorical factors:
+    |X'X| 5.59e12 against 5.11e12).
 
     Examples
     --------
@@ -1312,11 +1320,31 @@ def definitive_screening(
         order += 2
         C = conference_matrix(order)
     fake = order - m
-    cols = np.zeros((order, m))
-    for pos, j in enumerate(cont + cat):
-        cols[:, j] = C[:, pos]
-        if j in cat:
-            cols[pos, j] = 1.0
+
+    def fold_half(core_sign: float) -> np.ndarray:
+        Cs = C.copy()
+        if core_sign < 0:  # [[0, 1'], [1, -Q]]: also a conference matrix
+            Cs[1:, 0] = 1.0
+            Cs[1:, 1:] *= -1.0
+        half = np.zeros((order, m))
+        for pos, j in enumerate(cont + cat):
+            half[:, j] = Cs[:, pos]
+            if j in cat:
+                half[pos, j] = 1.0
+        return half
+
+    def main_effects_det(half: np.ndarray) -> float:
+        runs = np.vstack([half, -half, np.where(np.isin(np.arange(m), cat), 1.0, 0.0),
+                          np.where(np.isin(np.arange(m), cat), -1.0, 0.0)])
+        X = np.column_stack([np.ones(len(runs)), runs])
+        return float(np.linalg.det(X.T @ X))
+
+    core_sign = 1.0
+    cols = fold_half(core_sign)
+    if len(cat) >= 2:
+        other = fold_half(-1.0)
+        if main_effects_det(other) > main_effects_det(cols) * (1 + 1e-9):
+            core_sign, cols = -1.0, other
     rows = [cols, -cols]
     ptype = ["fold"] * (2 * order)
     if cat:
@@ -1339,7 +1367,8 @@ def definitive_screening(
         np.ones(len(rows), dtype=int),
         ptype,
         _check_seed(seed),
-        details={"conference_order": order, "fake_factors": fake, "categorical": [factors[j].name for j in cat]},
+        details={"conference_order": order, "fake_factors": fake, "categorical": [factors[j].name for j in cat],
+                 "core_sign": int(core_sign)},
     )
 
 

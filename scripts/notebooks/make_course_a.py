@@ -31,7 +31,7 @@ REGISTRY_DIR = ROOT / "pdkit" / "exercises"
 CHECK = "# NBVAL_CHECK_OUTPUT\n"
 EXERCISE_CELL = (
     "answer = None  # replace None with your answer (a number, or text where asked)\n"
-    'check("{id}", answer)'
+    'check("{id}", answer);'
 )
 
 

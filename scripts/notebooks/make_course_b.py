@@ -33,7 +33,7 @@ def code(src: str, check: bool = False):
 def exercise(ex_id: str):
     cell = new_code_cell(
         "answer = None  # replace None with your answer (a number, or text where asked)\n"
-        f'check("{ex_id}", answer)'
+        f'check("{ex_id}", answer);'
     )
     cell.metadata["tags"] = ["exercise"]
     cell.metadata["pdkit"] = {"exercise": ex_id}
@@ -112,7 +112,7 @@ Each exercise ends in a cell like this:
 
 ```python
 answer = None  # replace None with your answer (a number, or text where asked)
-check("05_scaleup.speed_pv_50L", answer)
+check("05_scaleup.speed_pv_50L", answer);
 ```
 
 Replace `None` by your answer, usually a calculation with names defined earlier in the lesson
@@ -124,7 +124,9 @@ Replace `None` by your answer, usually a calculation with names defined earlier 
 
 Where an exercise has a unit you may answer with one, as text (`"150 rpm"`). `check` never shows
 the expected value, so you can keep trying. It is imported at the top of every lesson with
-`from pdkit.tutorial import check`.
+`from pdkit.tutorial import check`. It also returns `True` or `False`, which is handy in your own
+code (`if check(...):`); the `;` at the end of the exercise line stops Jupyter from echoing that
+value under the message.
 """),
     ])
 

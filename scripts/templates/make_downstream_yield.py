@@ -30,7 +30,7 @@ PARAMETERS = """\
 data: str = "data_samples/downstream/aav_downstream_synthetic.csv"  # Step table (one row per step and attribute) {file: csv, xlsx}
 product: str = "vg"  # Product attribute in the table, e.g. vg (AAV) or pDNA (plasmid) {value: data.attribute}
 closure_band_low: float = 80.0  # Lower limit of acceptable mass-balance closure, % of load {range: [0, 100]}
-closure_band_high: float = 120.0  # Upper limit of acceptable mass-balance closure, % of load {range: [100, 1000]}
+closure_band_high: float = 120.0  # Upper limit of acceptable mass-balance closure, % of load {range: [100, 1000]} {above: closure_band_low}
 residual_per: str = "dose"  # Express residual impurities per dose or per mg of product {choices: dose, mg}
 dose: float | None = 1e13  # Product amount per dose in the product's amount unit, e.g. 1e13 vg (used when residual_per is dose) {range: (0, ]}"""
 
@@ -54,11 +54,6 @@ from pdkit.errors import InputError
 from pdkit.plots.downstream import clearance_plot, closure_plot, yield_waterfall
 from pdkit.record import record
 
-if P.closure_band_low >= P.closure_band_high:
-    raise InputError(
-        f"parameters 'closure_band_low'/'closure_band_high': expected low < high, got "
-        f"{P.closure_band_low:g} and {P.closure_band_high:g}"
-    )
 table = read_table(P.data, what="step table")
 amounts = ds.step_amounts(table)
 overview = amounts.groupby(["step_number", "step"], sort=True)["attribute"].agg(", ".join).reset_index()
