@@ -10,8 +10,10 @@ Nothing here modifies the input: every function works on copies.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,9 +27,35 @@ __all__ = [
     "check_unique",
     "describe_rows",
     "source_name",
+    "plain_column_name",
 ]
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls"}
+
+
+#: bookkeeping headers of a DoE worksheet (pdkit.doe.Design.to_worksheet) and their plain names
+WORKSHEET_HEADERS = {"Run": "run", "Std order": "std_order", "Block": "block", "Point type": "point_type"}
+_UNITS_HEADER = re.compile(r"^(?P<name>\S.*?) \((?P<units>[^()]*)\)$")
+
+
+def plain_column_name(header: Any) -> tuple[Any, str | None]:
+    """A worksheet header's plain column name and units: ``"harvest_h (h)"`` -> ``("harvest_h", "h")``.
+
+    ``Run``, ``Std order``, ``Block`` and ``Point type`` become ``run``, ``std_order``,
+    ``block`` and ``point_type``; any other header is returned unchanged with no units.
+
+    Examples
+    --------
+    >>> plain_column_name("temp (degC)"), plain_column_name("Block"), plain_column_name("titer")
+    (('temp', 'degC'), ('block', None), ('titer', None))
+    """
+    text = str(header)
+    if text in WORKSHEET_HEADERS:
+        return WORKSHEET_HEADERS[text], None
+    m = _UNITS_HEADER.match(text)
+    if m:
+        return m.group("name"), m.group("units")
+    return header, None
 
 
 def source_name(df: pd.DataFrame, source: str | None = None) -> str:

@@ -348,6 +348,47 @@ def test_box_behnken_structure(k, runs):
     assert rotatable == (k in (4, 7))
 
 
+@pytest.mark.parametrize("k, blocks, runs_per_block", [(4, 3, 9), (5, 2, 23), (6, 2, 27), (7, 2, 31)])
+def test_box_behnken_orthogonal_blocks(k, blocks, runs_per_block):
+    """Box & Behnken (1960), Technometrics 2:455-475: 4 factors in 3 blocks of 9, 5 factors in
+    2 blocks of 23, 6 in 2 of 27, 7 in 2 of 31 (the default 3/6/6/6 centre runs shared equally).
+    Orthogonal blocking (Box & Hunter 1957; Montgomery, DAE 8th ed., Sec. 11.4.3): each block is
+    a first-order orthogonal design and holds the same share of every factor's sum of squares as
+    of the runs - so block effects are orthogonal to every term of the quadratic model."""
+    fs = [Factor(f"x{i}", 0, 1) for i in range(k)]
+    d = box_behnken(fs, blocks=blocks, seed=3)
+    unblocked = box_behnken(fs)
+    assert d.n_runs == unblocked.n_runs == blocks * runs_per_block
+    # the same runs as the unblocked design, only arranged in blocks
+    key = lambda X: sorted(map(tuple, X))  # noqa: E731
+    assert key(d.coded.to_numpy()) == key(unblocked.coded.to_numpy())
+    assert np.bincount(d.blocks)[1:].tolist() == [runs_per_block] * blocks
+    X = d.coded.to_numpy()
+    total_ss = (X ** 2).sum(axis=0)
+    for b in range(1, blocks + 1):
+        Xb = X[d.blocks == b]
+        assert np.allclose(Xb.sum(axis=0), 0)
+        G = Xb.T @ Xb
+        assert np.allclose(G, np.diag(np.diag(G)))  # first-order orthogonal within the block
+        assert np.allclose(np.diag(G) / total_ss, runs_per_block / d.n_runs)
+        assert ((Xb == 0).all(axis=1)).sum() == d.details["n_center"] // blocks
+    terms = [t for t in model_terms("quadratic", d.factors) if t != "Intercept"]
+    M = model_matrix(d.coded, terms, d.factors)[terms].to_numpy()
+    B = np.column_stack([(d.blocks == b).astype(float) for b in range(1, blocks + 1)])
+    assert np.allclose((M - M.mean(axis=0)).T @ (B - B.mean(axis=0)), 0)
+    # runs are randomised within blocks: block numbers never decrease along the run order
+    assert (np.diff(d.blocks) >= 0).all()
+
+
+def test_box_behnken_blocks_bad_input():
+    with pytest.raises(InputError, match="3 factors can be run in 1 orthogonal block"):
+        box_behnken(cont("ABC"), blocks=2)
+    with pytest.raises(InputError, match="center=4 cannot be shared equally between 3 blocks"):
+        box_behnken(cont("ABCD"), center=4, blocks=3)
+    d = box_behnken(cont("ABCD"), center=6, blocks=3, replicates=2)
+    assert d.n_runs == 2 * 24 + 6 and np.bincount(d.blocks)[1:].tolist() == [18, 18, 18]
+
+
 def test_box_behnken_bad_input():
     with pytest.raises(InputError, match="3 to 7 factors"):
         box_behnken(cont("AB"))
@@ -772,3 +813,28 @@ def test_nine_run_two_factor_quadratic_d_optimal_is_the_three_level_factorial():
     # |X'X| of the 3^2 factorial by hand: the x, y and xy columns give 6 x 6 x 4, and the block of
     # 1, x^2, y^2 is det([[9,6,6],[6,6,4],[6,4,6]]) = 9*20 - 6*12 + 6*(-12) = 36: 144 x 36 = 5184
     assert np.linalg.det(X.T @ X) == pytest.approx(144 * 36, rel=1e-9)
+
+
+def test_from_worksheet_round_trip(tmp_path):
+    """A worksheet written by Design.to_worksheet, filled in and read back, has the factors'
+    own names again (units kept aside) and fits."""
+    from pdkit._tables import read_table
+    from pdkit.doe import fit, from_worksheet
+
+    fs = [Factor("temp", 30, 37, units="degC"), Factor("ph", 6.8, 7.4), Factor("dna", 0.5, 1.5, units="ug/1e6 cells")]
+    d = box_behnken(fs, seed=2)
+    path = d.to_worksheet(tmp_path / "ws.csv", responses=["titer"])
+    sheet = read_table(path)
+    assert "temp (degC)" in sheet.columns and "Block" in sheet.columns
+    coded = (sheet["temp (degC)"] - 33.5) / 3.5
+    sheet["titer"] = 10 + 2 * coded - coded ** 2
+    t = from_worksheet(sheet)
+    assert list(t.columns) == ["run", "std_order", "block", "point_type", "temp", "ph", "dna", "titer"]
+    assert t.attrs["units"] == {"temp": "degC", "dna": "ug/1e6 cells"}
+    assert "temp (degC)" in sheet.columns  # the input is not modified
+    f = fit(t, "titer", "quadratic", factors=["temp", "ph", "dna"])
+    assert f.coefficients.loc["temp", "estimate"] == pytest.approx(2.0)
+    assert f.coefficients.loc["temp^2", "estimate"] == pytest.approx(-1.0)
+    clash = pd.DataFrame({"temp (degC)": [1], "temp": [2]})
+    with pytest.raises(InputError, match="columns 'temp \\(degC\\)' and 'temp' would both be read as 'temp'"):
+        from_worksheet(clash, source="sheet.csv")

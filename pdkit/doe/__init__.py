@@ -28,6 +28,7 @@ _EXPORTS = {
     "definitive_screening": "designs",
     "optimal_design": "designs",
     "latin_hypercube": "designs",
+    "from_worksheet": "designs",
     "evaluate": "evaluation",
     "fit": "analysis",
     "DoEFit": "analysis",

@@ -61,6 +61,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._tables import plain_column_name, source_name
 from ..errors import InputError
 from .factors import Factor, as_factors
 from .model import model_terms, term_columns
@@ -77,12 +78,54 @@ __all__ = [
     "latin_hypercube",
     "conference_matrix",
     "hadamard_matrix",
+    "from_worksheet",
     "defining_relation",
     "FACTOR_LETTERS",
 ]
 
 #: Letters used for factors in generators and defining relations (I is skipped).
 FACTOR_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
+
+
+def from_worksheet(table: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
+    """Results entered on a :meth:`Design.to_worksheet` sheet, with analysis-ready column names.
+
+    The worksheet's headers are for people: ``Run``, ``Std order``, ``Block``,
+    ``Point type`` and factor columns headed ``name (units)``.  This returns a copy
+    with ``run``, ``std_order``, ``block``, ``point_type`` and the factors' own
+    names (the units go to ``result.attrs["units"]``), so that
+    :func:`pdkit.doe.fit` and the ``doe_analysis`` template find the factors.
+    Other columns (responses, plain tables) are kept as they are.
+
+    Raises
+    ------
+    InputError
+        Two headers would get the same name (e.g. ``temp (degC)`` and ``temp``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sheet = pd.DataFrame({"Run": [1, 2], "Block": [1, 1], "temp (degC)": [30, 37], "titer": [1.0, 2.0]})
+    >>> t = from_worksheet(sheet)
+    >>> list(t.columns), t.attrs["units"]
+    (['run', 'block', 'temp', 'titer'], {'temp': 'degC'})
+    """
+    src = source or source_name(table)
+    names, units = {}, {}
+    for col in table.columns:
+        names[col], unit = plain_column_name(col)
+        if unit is not None:
+            units[names[col]] = unit
+    seen: dict[Any, Any] = {}
+    for col, new in names.items():
+        if new in seen:
+            raise InputError(f"{src}: columns '{seen[new]}' and '{col}' would both be read as '{new}'; "
+                             "rename one of them")
+        seen[new] = col
+    out = table.rename(columns=names)
+    out.attrs = dict(table.attrs)
+    out.attrs["units"] = units
+    return out
 
 
 # ----------------------------------------------------------------------------
@@ -1221,12 +1264,32 @@ _BBD_GROUPS = {
     7: [(4, 5, 6), (1, 6, 7), (2, 5, 7), (1, 2, 4), (3, 4, 7), (1, 3, 5), (2, 3, 6)],
 }
 _BBD_CENTER = {3: 3, 4: 3, 5: 6, 6: 6, 7: 6}
+#: numbers of orthogonal blocks Box & Behnken (1960) give for each number of factors
+_BBD_BLOCKS = {3: (1,), 4: (1, 3), 5: (1, 2), 6: (1, 2), 7: (1, 2)}
+
+
+def _bbd_block_of(k: int, group_index: int, sub: np.ndarray, blocks: int) -> np.ndarray:
+    """Block number of each run of one factor group's 2^2 / 2^3 factorial.
+
+    Pairs (3-5 factors): ``_BBD_GROUPS`` lists the pairs block by block - for 4
+    factors three perfect matchings of {1..4}, for 5 factors a 5-cycle and its
+    complementary pentagram - so every factor appears equally often in every
+    block.  Triples (6, 7 factors): each 2^3 is split into its two half
+    fractions by the sign of the three-factor product, as Box & Behnken do.
+    """
+    if blocks == 1:
+        return np.ones(len(sub), dtype=int)
+    if k in (6, 7):
+        return np.where(sub.prod(axis=1) > 0, 1, 2)
+    per_block = len(_BBD_GROUPS[k]) // blocks
+    return np.full(len(sub), group_index // per_block + 1, dtype=int)
 
 
 def box_behnken(
     factors: Sequence[Factor],
     center: int | None = None,
     *,
+    blocks: int = 1,
     replicates: int = 1,
     seed: int | None = None,
 ) -> Design:
@@ -1237,11 +1300,21 @@ def box_behnken(
     other factors at their centre.  Default centre runs 3, 3, 6, 6, 6 for 3-7
     factors (Box & Behnken 1960), giving 15, 27, 46, 54, 62 runs.
 
+    ``blocks`` arranges the runs in orthogonal blocks where Box & Behnken give
+    them: 3 blocks for 4 factors, 2 blocks for 5, 6 and 7 factors.  Block
+    effects are then orthogonal to every term of the full quadratic model, so
+    a day-to-day or batch-to-batch shift does not bias any coefficient.  The
+    ``center`` runs are shared equally between blocks (so ``center`` must be a
+    multiple of ``blocks``); runs are randomised within blocks.
+
     Examples
     --------
     >>> from pdkit.doe.factors import Factor
     >>> box_behnken([Factor(n, 0, 1) for n in "ABC"]).n_runs
     15
+    >>> d = box_behnken([Factor(n, 0, 1) for n in "ABCD"], blocks=3)
+    >>> d.n_runs, sorted(set(d.blocks.tolist()))
+    (27, [1, 2, 3])
     """
     factors = as_factors(factors)
     _continuous_only(factors, "box_behnken")
@@ -1249,19 +1322,33 @@ def box_behnken(
     if k not in _BBD_GROUPS:
         raise InputError(f"box_behnken: available for 3 to 7 factors, got {k}")
     center = _BBD_CENTER[k] if center is None else _check_int(center, "center", 0)
-    rows = []
-    for g in _BBD_GROUPS[k]:
+    blocks = _check_int(blocks, "blocks", 1)
+    if blocks not in _BBD_BLOCKS[k]:
+        raise InputError(f"box_behnken: {k} factors can be run in "
+                         f"{' or '.join(str(b) for b in _BBD_BLOCKS[k])} orthogonal block(s), got blocks={blocks}")
+    if center % blocks:
+        raise InputError(f"box_behnken: center={center} cannot be shared equally between {blocks} blocks; "
+                         f"give a multiple of {blocks}")
+    rows, blk = [], []
+    for gi, g in enumerate(_BBD_GROUPS[k]):
         sub = _two_level_full(len(g))
-        block = np.zeros((len(sub), k))
-        block[:, [j - 1 for j in g]] = sub
-        rows.append(block)
-    rows = np.vstack(rows)
-    rows, blk, ptype = _replicate(rows, np.ones(len(rows), dtype=int), ["edge"] * len(rows),
-                                  _check_int(replicates, "replicates", 1))
+        part = np.zeros((len(sub), k))
+        part[:, [j - 1 for j in g]] = sub
+        rows.append(part)
+        blk.append(_bbd_block_of(k, gi, sub, blocks))
+    rows, blk = np.vstack(rows), np.concatenate(blk)
+    order = np.argsort(blk, kind="stable")  # standard order: block by block
+    rows, blk = rows[order], blk[order]
+    rows, blk, ptype = _replicate(rows, blk, ["edge"] * len(rows), _check_int(replicates, "replicates", 1))
+    per_block = center // blocks
     rows = np.vstack([rows, np.zeros((center, k))])
+    blk = np.concatenate([blk, np.repeat(np.arange(1, blocks + 1), per_block)])
     ptype = ptype + ["center"] * center
-    return _assemble(f"Box-Behnken {k} factors", factors, _to_frame(rows, factors), np.ones(len(rows), dtype=int),
-                     ptype, _check_seed(seed), details={"groups": _BBD_GROUPS[k], "n_center": center})
+    order = np.argsort(blk, kind="stable")
+    rows, blk, ptype = rows[order], blk[order], [ptype[i] for i in order]
+    return _assemble(f"Box-Behnken {k} factors" + (f" in {blocks} blocks" if blocks > 1 else ""), factors,
+                     _to_frame(rows, factors), blk, ptype, _check_seed(seed),
+                     details={"groups": _BBD_GROUPS[k], "n_center": center, "n_blocks": blocks})
 
 
 # ----------------------------------------------------------------------------

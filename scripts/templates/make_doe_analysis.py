@@ -56,13 +56,14 @@ from IPython.display import Markdown, display
 
 import pdkit.plots
 from pdkit import doe
-from pdkit._tables import numeric_column, read_table, require_columns
+from pdkit._tables import numeric_column, plain_column_name, read_table, require_columns
 from pdkit.doe.analysis import AliasWarning, infer_factors, infer_responses, supported_model
 from pdkit.errors import InputError
 from pdkit.plots.doe import design_space_plot, half_normal_plot, pareto_plot, profiler, residual_plots
 from pdkit.record import record
 
-table = read_table(P.data, what="DoE results")
+# a filled-in doe_design worksheet has headers such as "Run", "Block" and "harvest_h (h)": use the plain names
+table = doe.from_worksheet(read_table(P.data, what="DoE results"))
 spec = yaml.safe_load(P.goals.read_text(encoding="utf-8")) if P.goals else {}
 if not isinstance(spec, dict) or not set(spec) <= {"transform", "goals", "specs"}:
     raise InputError(f"{P.goals.name}: expected a mapping with keys transform, goals, specs")
@@ -84,15 +85,22 @@ for col, how in (spec.get("transform") or {}).items():
 # roles of the columns: named in the parameters, or inferred (pdkit.doe.analysis.infer_factors)
 responses = None
 if P.response.strip().lower() != "all":
-    responses = [transformed.get(c.strip(), c.strip()) for c in P.response.split(",") if c.strip()]
+    responses = [transformed.get(plain_column_name(c.strip())[0], plain_column_name(c.strip())[0])
+                 for c in P.response.split(",") if c.strip()]
     require_columns(table, responses, P.data.name)
 if P.factors.strip().lower() == "auto":
     factor_names = infer_factors(table, responses=responses)
 else:
-    factor_names = [c.strip() for c in P.factors.split(",") if c.strip()]
+    factor_names = [plain_column_name(c.strip())[0] for c in P.factors.split(",") if c.strip()]
     require_columns(table, factor_names, P.data.name)
 for c in factor_names:  # factors are coded from their lowest/highest setting: numbers only
     numeric_column(table, c, P.data.name)
+block_col = "block" if "block" in table.columns else None
+if block_col is not None and table[block_col].nunique() > 1:
+    notes.append(f"the runs were made in {table[block_col].nunique()} blocks (column `{block_col}`); the model has no "
+                 "block term: with orthogonal blocks (pdkit's blocked Box-Behnken and central composite designs) the "
+                 "coefficients are unaffected, but block-to-block differences stay in the residual, so the tests "
+                 "are conservative")
 if responses is None:
     responses = infer_responses(table, factor_names)
 both = sorted(set(factor_names) & set(responses))
@@ -253,8 +261,9 @@ if specs and all(f.df_resid >= 1 for f in ds_fits.values()):
         for n in factor_names:
             weight[n] += float(t[[c for c in t.index if n in c.replace("^2", "").split(":")]].sum())
     ranked = weight.sort_values(ascending=False, kind="mergesort").index.tolist()
-    x = P.design_x if P.design_x != "auto" else next(n for n in ranked if n != P.design_y)
-    y = P.design_y if P.design_y != "auto" else next(n for n in ranked if n != x)
+    want_x, want_y = (plain_column_name(P.design_x)[0], plain_column_name(P.design_y)[0])
+    x = want_x if want_x != "auto" else next(n for n in ranked if n != want_y)
+    y = want_y if want_y != "auto" else next(n for n in ranked if n != x)
     hold = {k: v for k, v in (optimum.settings if optimum else {}).items() if k not in (x, y)}
     space = doe.design_space(ds_fits, specs, n_draws=P.n_draws, seed=P.seed, grid=31, x=x, y=y, hold=hold)
     tol = 2 * np.sqrt(0.25 / P.n_draws)

@@ -37,6 +37,7 @@ resolution: int | None = 5  # Resolution of a fractional factorial, or of the fr
 ccd_alpha: str = "face"  # Axial distance of a central composite design {choices: face, rotatable, orthogonal, spherical}
 center_points: int = 4  # Centre runs (factorial, CCD, Box-Behnken; definitive screening uses at least 1) {range: [0, 50]}
 replicates: int = 1  # Replicates of the non-centre runs {range: [1, 10]}
+blocks: int = 1  # Orthogonal blocks (days, batches of cells or media): Box-Behnken 3 for 4 factors or 2 for 5-7 factors; central composite 2 (factorial and axial runs, centre runs split between them) {range: [1, 3]}
 seed: int = 1  # Seed of the randomised run order (and of the optimal / Latin hypercube search) {range: [0, ]}
 responses: list = ["vg_titer", "full_pct", "viability_pct"]  # Response columns left empty on the worksheet
 effect_size: float = 2.0  # Effect to detect, from the low to the high setting, in units of sigma (power) {range: (0, ]}
@@ -88,6 +89,14 @@ BUILD = """\
 k = len(factors)
 res = P.resolution if P.resolution is not None else (None if P.runs else (4 if P.model == "linear" else 5))
 common = dict(seed=P.seed)
+if P.blocks > 1 and P.design not in ("box_behnken", "central_composite"):
+    raise InputError(f"parameter 'blocks': got {P.blocks}; orthogonal blocks are built for box_behnken and "
+                     f"central_composite designs, not {P.design}")
+if P.design == "central_composite" and P.blocks > 2:
+    raise InputError(f"parameter 'blocks': got {P.blocks}; a central composite design has 1 block or 2 "
+                     "(factorial and axial)")
+# a blocked CCD takes its centre runs as (factorial block, axial block)
+ccd_center = P.center_points if P.blocks == 1 else (P.center_points - P.center_points // 2, P.center_points // 2)
 builders = {
     "full_factorial": lambda: doe.full_factorial(factors, replicates=P.replicates, center=P.center_points, **common),
     "fractional_factorial": lambda: doe.fractional_factorial(
@@ -95,17 +104,20 @@ builders = {
         replicates=P.replicates, **common),
     "plackett_burman": lambda: doe.plackett_burman(factors, runs=P.runs, center=P.center_points,
                                                    replicates=P.replicates, **common),
-    "central_composite": lambda: doe.central_composite(factors, alpha=P.ccd_alpha, center=P.center_points,
+    "central_composite": lambda: doe.central_composite(factors, alpha=P.ccd_alpha, center=ccd_center,
                                                        core_resolution=P.resolution,
                                                        replicates=P.replicates, **common),
-    "box_behnken": lambda: doe.box_behnken(factors, center=P.center_points, replicates=P.replicates, **common),
+    "box_behnken": lambda: doe.box_behnken(factors, center=P.center_points, blocks=P.blocks,
+                                           replicates=P.replicates, **common),
     "definitive_screening": lambda: doe.definitive_screening(factors, center=max(1, P.center_points), **common),
     "optimal_d": lambda: doe.optimal_design(factors, P.model, runs=P.runs, criterion="D", seed=P.seed),
     "optimal_i": lambda: doe.optimal_design(factors, P.model, runs=P.runs, criterion="I", seed=P.seed),
     "latin_hypercube": lambda: doe.latin_hypercube(factors, runs=P.runs or 10 * k, seed=P.seed),
 }
 design = builders[P.design]()
-display(Markdown(f"**{design.name}**: {design.n_runs} runs, {k} factors."
+n_blocks = len(set(design.blocks.tolist()))
+display(Markdown(f"**{design.name}**: {design.n_runs} runs, {k} factors"
+                 + (f", {n_blocks} blocks (runs randomised within blocks)." if n_blocks > 1 else ".")
                  + (f" Generators {', '.join(design.generators)}; resolution {design.resolution}."
                     if design.generators else "")))
 display(design.table)
