@@ -195,7 +195,7 @@ class ProfileEngine:
                     idx[i, j] = pos[name]
             beta = fit.params.to_numpy(dtype=float).copy()
             if fit.df_resid >= 1:
-                cov = np.asarray(fit.results.cov_params(), dtype=float)
+                cov = fit.cov_params  # model terms only (block effects excluded)
                 tq = float(stats.t.ppf(1 - alpha / 2, fit.df_resid))
             else:
                 cov, tq = None, None

@@ -597,3 +597,133 @@ def test_plots_build_for_saturated_and_response_surface_fits():
         json_item(g)
     with pytest.raises(InputError, match="by must be 't' or 'effect'"):
         P.pareto_plot(f, by="p")
+
+
+# ----------------------------------------------------------------------------- blocks
+MONTGOMERY_6_1 = pd.DataFrame({"A": [-1, 1, -1, 1] * 3, "B": [-1, -1, 1, 1] * 3,
+                               "y": [28, 36, 18, 31, 25, 32, 19, 30, 27, 32, 23, 29],
+                               "block": [1] * 4 + [2] * 4 + [3] * 4})
+
+
+def test_blocks_montgomery_example_7_1():
+    """Montgomery, DAE 8th ed., Example 7.1 / Table 7.2: the 2^2 chemical-process experiment of
+    Example 6.1 with each replicate run as a block.  Blocks SS 6.50 (2 df), A 208.33, B 75.00,
+    AB 8.33, error 24.84 (6 df; 24.83 exactly: the table subtracts rounded sums), total 323.00;
+    F(A) = 50.32 with MS_E rounded to 4.14 (50.34 unrounded)."""
+    f = fit(MONTGOMERY_6_1, "y", "interactions", factors=["A", "B"], block="block")
+    a = f.anova
+    assert a.loc["Block", "sum_sq"] == pytest.approx(6.50, abs=0.005) and a.loc["Block", "df"] == 2
+    assert a.loc["A", "sum_sq"] == pytest.approx(208.33, abs=0.005)
+    assert a.loc["B", "sum_sq"] == pytest.approx(75.00, abs=0.005)
+    assert a.loc["A:B", "sum_sq"] == pytest.approx(8.33, abs=0.005)
+    assert a.loc["Residual", "sum_sq"] == pytest.approx(24.833, abs=0.001) and a.loc["Residual", "df"] == 6
+    assert a.loc["Total", "sum_sq"] == pytest.approx(323.00, abs=0.005)
+    assert a.loc["A", "F"] == pytest.approx(208.333 / (24.8333 / 6), rel=1e-4)
+    assert a.loc["A", "F"] == pytest.approx(50.32, abs=0.05)
+    # orthogonal blocks: the same effects as without blocks (Example 6.1)
+    assert f.effects["effect"].round(2).to_dict() == {"A": 8.33, "B": -5.0, "A:B": 1.67}
+    # hand check: block totals 113, 106, 111 -> block effects = block mean - grand mean
+    assert f.block_effects["estimate"].round(4).tolist() == [113 / 4 - 27.5, 106 / 4 - 27.5, 111 / 4 - 27.5]
+    assert f.df_resid == 6 and f.block_column == "block"
+    # R2 on the SS left after the blocks (Design-Expert): 1 - 24.833 / (323 - 6.5)
+    assert f.r2 == pytest.approx(1 - 24.8333 / 316.5, rel=1e-6)
+    # a prediction is for the average block: the unblocked model's prediction
+    unblocked = fit(MONTGOMERY_6_1.drop(columns="block"), "y", "interactions")
+    new = {"A": [1.0, -0.5], "B": [1.0, 0.2]}
+    assert np.allclose(f.predict(new)["prediction"], unblocked.predict(new)["prediction"])
+    ci = f.predict(new, interval="confidence")
+    assert (ci["lower"] < ci["prediction"]).all() and (ci["prediction"] < ci["upper"]).all()
+
+
+def test_blocks_match_statsmodels_formula_with_sum_coding():
+    """A non-orthogonal case (unequal blocks, a quadratic model): coefficients, residual SS and
+    every partial SS equal statsmodels' OLS with C(block, Sum) and its Type III ANOVA."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(11)
+    x1 = rng.choice([-1.0, 0.0, 1.0], 23)
+    x2 = rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], 23)
+    blk = np.array(["d1"] * 7 + ["d2"] * 9 + ["d3"] * 7)
+    y = 10 + 2 * x1 - x2 + 1.5 * x1 * x2 - 2 * x1 ** 2 + np.select([blk == "d2", blk == "d3"], [1.0, -0.7], 0.0) \
+        + rng.normal(0, 0.3, 23)
+    d = pd.DataFrame({"x1": x1, "x2": x2, "day": blk, "y": y})
+    f = fit(d, "y", "quadratic", factors=[Factor("x1", -1, 1), Factor("x2", -1, 1)], block="day")
+    ref = smf.ols("y ~ C(day, Sum) + x1 + x2 + x1:x2 + I(x1**2) + I(x2**2)", data=d).fit()
+    assert f.params["x1"] == pytest.approx(ref.params["x1"], rel=1e-9)
+    assert f.params["x1:x2"] == pytest.approx(ref.params["x1:x2"], rel=1e-9)
+    assert f.params["x1^2"] == pytest.approx(ref.params["I(x1 ** 2)"], rel=1e-9)
+    assert f.params["Intercept"] == pytest.approx(ref.params["Intercept"], rel=1e-9)
+    assert f.anova.loc["Residual", "sum_sq"] == pytest.approx(ref.ssr, rel=1e-9)
+    aov = sm.stats.anova_lm(ref, typ=3)
+    assert f.anova.loc["Block", "sum_sq"] == pytest.approx(aov.loc["C(day, Sum)", "sum_sq"], rel=1e-8)
+    assert f.anova.loc["x1^2", "sum_sq"] == pytest.approx(aov.loc["I(x1 ** 2)", "sum_sq"], rel=1e-8)
+    assert f.anova.loc["Block", "p"] == pytest.approx(aov.loc["C(day, Sum)", "PR(>F)"], rel=1e-6)
+    se = pd.Series(np.sqrt(np.diag(f.cov_params)), index=f.params.index)
+    assert se["x2"] == pytest.approx(ref.bse["x2"], rel=1e-9)
+    assert f.block_effects.loc["d3", "estimate"] == pytest.approx(-ref.params.filter(like="C(day").sum(), rel=1e-9)
+    # diagnostics and reduction keep the blocks
+    assert np.allclose(f.diagnostics["fitted"], ref.fittedvalues)
+    r = f.reduce(alpha=0.05)
+    assert r.block_column == "day" and "Block" in r.anova.index
+
+
+def test_term_confounded_with_blocks_is_dropped():
+    """2^3 in two blocks confounded with ABC (Montgomery, DAE 8th ed., section 7.4): ABC cannot be
+    estimated apart from the blocks, so it is dropped with the chain 'Block' = -'A:B:C'."""
+    g = np.array([[a, b, c] for c in (-1, 1) for b in (-1, 1) for a in (-1, 1)], dtype=float)
+    d = pd.DataFrame(np.vstack([g, g]), columns=list("ABC"))
+    d["block"] = np.where(d.prod(axis=1) > 0, 2, 1)
+    d["y"] = 5 + d["A"] + 0.5 * d["B"] + 0.1 * np.arange(16) % 3
+    with pytest.warns(AliasWarning, match="'Block' = -'A:B:C'"):
+        f = fit(d, "y", "A + B + C + A:B + A:C + B:C + A:B:C", factors=list("ABC"), block="block")
+    assert "A:B:C" in f.dropped_terms and "A:B:C" not in f.terms
+
+
+def test_single_block_is_ignored_with_a_note():
+    d = MONTGOMERY_6_1.assign(block=1)
+    f = fit(d, "y", "interactions", factors=["A", "B"], block="block")
+    assert f.block_column is None and f.X_blocks is None and "Block" not in f.anova.index
+    assert any("single block" in n for n in f.notes)
+
+
+def test_block_column_errors():
+    with pytest.raises(InputError, match="column 'day'"):
+        fit(MONTGOMERY_6_1, "y", "interactions", factors=["A", "B"], block="day")
+    with pytest.raises(InputError, match="is also given as a factor"):
+        fit(MONTGOMERY_6_1, "y", "linear", factors=["A", "B", "block"], block="block")
+    bad = MONTGOMERY_6_1.astype({"block": object})
+    bad.loc[3, "block"] = None
+    with pytest.raises(InputError, match="column 'block', row 4: block is missing"):
+        fit(bad, "y", "interactions", factors=["A", "B"], block="block")
+
+
+def test_blocked_fit_in_optimiser_design_space_and_explorer():
+    """The optimiser, the design space and the explorer's engine use the model terms of a blocked
+    fit with the blocks' share of the uncertainty: the design-space probability matches the exact
+    posterior predictive t with q = s sqrt(1 + x0' V x0), V = (X'X)^-1 of the full fit
+    (blocks included) restricted to the model terms."""
+    from pdkit.doe.optimize import design_space, maximize_desirability
+    from pdkit.explorer import ProfileEngine
+
+    d = MONTGOMERY_6_1.assign(block=[1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3])  # not orthogonal to A
+    f = fit(d, "y", "interactions", factors=["A", "B"], block="block")
+    Xf = np.column_stack([f.X.to_numpy(), f.X_blocks.to_numpy()])
+    V = np.linalg.inv(Xf.T @ Xf)[:4, :4]
+    assert np.allclose(f.xtx_inv, V) and not np.allclose(V, np.linalg.inv(f.X.T @ f.X))
+    assert np.allclose(f.cov_params, f.rmse ** 2 * V)
+    best = maximize_desirability({"y": f}, {"y": ("maximize", 20.0, 40.0)}, seed=1)
+    assert best.settings["A"] == pytest.approx(1.0, abs=1e-4) and best.settings["B"] == pytest.approx(-1.0, abs=1e-4)
+    lo, n = 30.0, 40000
+    ds = design_space({"y": f}, {"y": (lo, None)}, n_draws=n, seed=3, grid={"A": [0.5, 1.0], "B": [-1.0]})
+    for av in (0.5, 1.0):
+        x0 = np.array([1.0, av, -1.0, -av])
+        m = x0 @ f.params.to_numpy()
+        q = f.rmse * np.sqrt(1 + x0 @ V @ x0)
+        exact = stats.t.sf((lo - m) / q, f.df_resid)
+        mc = float(ds.sel(A=av, B=-1.0))
+        assert mc == pytest.approx(exact, abs=4 * np.sqrt(exact * (1 - exact) / n) + 1e-3)
+    engine = ProfileEngine({"y": f})
+    pred, lower, upper = engine.evaluate({"A": np.array([1.0]), "B": np.array([-1.0])})["y"]
+    ref = f.predict({"A": [1.0], "B": [-1.0]}, interval="confidence")
+    assert pred[0] == pytest.approx(ref["prediction"].iloc[0])
+    assert lower[0] == pytest.approx(ref["lower"].iloc[0]) and upper[0] == pytest.approx(ref["upper"].iloc[0])

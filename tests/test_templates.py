@@ -130,8 +130,8 @@ def test_column_names_are_checked_before_any_kernel_starts(name, args, message, 
 
 def test_blocked_box_behnken_worksheet_then_analysis(tmp_path):
     """doe_design with blocks=2 writes a worksheet of 5-factor Box-Behnken runs in two orthogonal
-    blocks (Box & Behnken 1960); doe_analysis of results with a block shift runs and says the
-    model has no block term."""
+    blocks (Box & Behnken 1960); doe_analysis of the filled-in worksheet, as written (headers with
+    units), fits a block effect and recovers the block shift."""
     import numpy as np
     import pandas as pd
 
@@ -161,3 +161,10 @@ def test_blocked_box_behnken_worksheet_then_analysis(tmp_path):
     assert proc.returncode == 0, proc.stderr
     html = (out / "doe_analysis.html").read_text()
     assert "the runs were made in 2 blocks" in html
+    records = read_records(out / "doe_analysis.ipynb")
+    # records hold tables as lists of rows
+    effects = {row["block"]: row["estimate"] for row in records["y_block_effects"]}
+    # the +3 shift of block 2, sum-to-zero: -1.5 and +1.5 (noise sd 0.5, 22 runs per block)
+    assert effects == pytest.approx({"1": -1.5, "2": 1.5}, abs=0.3)
+    coefficients = {row["term"]: row["estimate"] for row in records["y_coefficients"]}
+    assert coefficients[first] == pytest.approx(4.0, abs=0.3)

@@ -482,9 +482,16 @@ class DoEFit:
         ``"residual"`` or ``"lenth"`` (saturated two-level fit: standard errors from
         Lenth's PSE with m/3 degrees of freedom).
     results : statsmodels RegressionResults
-        The underlying statsmodels fit (exog = coded model matrix).
+        The underlying statsmodels fit (exog = coded model matrix, then the block columns).
     X : DataFrame
-        Coded model matrix.
+        Coded model matrix (model terms only; see ``X_blocks``).
+    block_column : str or None
+        Column of the data holding the block of each run, when the fit has a block effect.
+    X_blocks : DataFrame or None
+        Sum-to-zero coded block columns ``Block[<level>]`` (one per block but the last).
+        Predictions are for the average block (block columns 0), as in Design-Expert.
+    block_effects : DataFrame or None
+        Each block's effect (deviation from the average block): ``estimate``, ``std_error``.
     notes : tuple of str
     """
 
@@ -514,6 +521,9 @@ class DoEFit:
     run_order_column: str | None = None
     alpha: float = 0.05
     notes: tuple = ()
+    block_column: str | None = None
+    X_blocks: pd.DataFrame | None = field(default=None, repr=False)
+    block_effects: pd.DataFrame | None = None
 
     # ---------------------------------------------------------------- basic
     @property
@@ -523,7 +533,33 @@ class DoEFit:
 
     @property
     def df_resid(self) -> int:
-        return int(self.n - self.X.shape[1])
+        return int(self.n - self.X.shape[1] - self._n_block_columns)
+
+    @property
+    def _n_block_columns(self) -> int:
+        return 0 if self.X_blocks is None else int(self.X_blocks.shape[1])
+
+    def _with_blocks(self, X: np.ndarray, rows: str = "fit") -> np.ndarray:
+        """Model rows extended with the block columns: the data's own blocks (``rows="fit"``)
+        or the average block (zeros, for predictions at new settings)."""
+        if self.X_blocks is None:
+            return X
+        B = self.X_blocks.to_numpy() if rows == "fit" else np.zeros((X.shape[0], self._n_block_columns))
+        return np.column_stack([X, B])
+
+    @property
+    def cov_params(self) -> np.ndarray:
+        """Covariance matrix of the model coefficients (``params`` order; block effects left out)."""
+        p = self.X.shape[1]
+        return np.asarray(self.results.cov_params(), dtype=float)[:p, :p]
+
+    @property
+    def xtx_inv(self) -> np.ndarray:
+        """Unscaled covariance of the model coefficients, ``(X'X)^-1`` restricted to the model
+        terms when block columns are in the fit (``cov_params = rmse**2 * xtx_inv``)."""
+        Xf = self._with_blocks(self.X.to_numpy())
+        p = self.X.shape[1]
+        return np.linalg.pinv(Xf.T @ Xf)[:p, :p]
 
     @property
     def params(self) -> pd.Series:
@@ -555,9 +591,9 @@ class DoEFit:
         ``studentized_external`` (needs 2+ residual df) and ``cooks_distance``.  Runs with
         leverage 1 are fitted exactly and have no studentized residual (NaN there).
         """
-        X = self.X.to_numpy()
+        X = self._with_blocks(self.X.to_numpy())
         y = self.y.to_numpy()
-        fitted = X @ self.params.to_numpy()
+        fitted = X @ np.asarray(self.results.params, dtype=float)
         resid = y - fitted
         XtX_inv = np.linalg.pinv(X.T @ X)
         h = np.einsum("ij,jk,ik->i", X, XtX_inv, X)
@@ -639,7 +675,7 @@ class DoEFit:
             raise InputError("box_cox: the model leaves no residual degrees of freedom; reduce the model first")
         if not 0 < alpha < 1:
             raise InputError(f"box_cox: alpha must be in (0, 1), got {alpha}")
-        X = self.X.to_numpy()
+        X = self._with_blocks(self.X.to_numpy())
         n = len(y)
         ly = np.log(y)
         gm = float(np.exp(ly.mean()))
@@ -792,7 +828,7 @@ class DoEFit:
         if self.df_resid < 1:
             raise InputError("predict: the model leaves no residual degrees of freedom, so no interval can be "
                              "computed; reduce the model (fit.reduce()) first")
-        sf = self.results.get_prediction(X.to_numpy()).summary_frame(alpha=alpha)
+        sf = self.results.get_prediction(self._with_blocks(X.to_numpy(), rows="new")).summary_frame(alpha=alpha)
         if interval == "confidence":
             lo, hi = sf["mean_ci_lower"], sf["mean_ci_upper"]
         else:
@@ -850,7 +886,7 @@ class DoEFit:
                 drop = {max(cands)[1]}
             keep = [t for t in terms if t not in drop]
             refit = _fit_core(current.data, current.response, keep, current.factors,
-                              current.run_order_column, current.alpha)
+                              current.run_order_column, current.alpha, block=current.block_column)
             # the alias structure of the design still explains the terms that stay
             current = replace(refit, dropped_terms=self.dropped_terms,
                               aliases={k: v for k, v in self.aliases.items()
@@ -881,6 +917,10 @@ class DoEFit:
         rmse = "n/a" if self.rmse is None else f"{self.rmse:.4g}"
         lines.append(f"R2 = {self.r2:.4f}   R2 adj = {r2a}   R2 pred = {r2p}   RMSE = {rmse}   "
                      f"residual df = {self.df_resid}")
+        if self.block_column is not None:
+            lines.append(f"blocks: '{self.block_column}', {self._n_block_columns + 1} blocks (fixed effect, sum-to-zero "
+                         "coded); R2 statistics exclude the block sum of squares; predictions are for the average "
+                         "block")
         if self.error_basis == "lenth":
             L = self.lenth
             lines.append(f"saturated two-level fit: errors from Lenth's PSE = {L.pse:.4g} (df = {L.df:.3g}), "
@@ -1083,6 +1123,7 @@ def fit(
     factors: Sequence[Factor | str] | None = None,
     *,
     run_order: str | None = None,
+    block: str | None = None,
     alpha: float = 0.05,
 ) -> DoEFit:
     """Fit a DoE model by least squares in coded units (statsmodels OLS).
@@ -1106,6 +1147,13 @@ def fit(
     run_order : str, optional
         Column holding the run order (used by the residual diagnostics); default the
         row order.
+    block : str, optional
+        Column holding each run's block (day, batch of cells or media...).  The blocks
+        enter as a fixed effect, coded sum-to-zero, ahead of the model terms; a term that
+        the blocking confounds with blocks is dropped (:class:`AliasWarning`).  The ANOVA
+        gets a ``Block`` row; ``Model``, R2, adjusted and predicted R2 are computed on the
+        sums of squares left after the blocks (Design-Expert's convention); predictions are
+        for the average block.  A column with a single block is ignored, with a note.
     alpha : float
         Level for the coefficient confidence intervals (``1 - alpha``).
 
@@ -1136,14 +1184,37 @@ def fit(
     require_columns(data, [response], src)
     if run_order is not None:
         require_columns(data, [run_order], src)
-    exclude = [run_order] if run_order else []
+    if block is not None:
+        require_columns(data, [block], src)
+        if block == response:
+            raise InputError(f"block: '{block}' is the response column; it cannot also be the block column")
+    exclude = [c for c in (run_order, block) if c]
     facs = _resolve_factors(data, response, factors, exclude, src)
+    if block is not None and block in [f.name for f in facs]:
+        raise InputError(f"block: '{block}' is also given as a factor; a column is either a factor or the blocks")
     terms = model_terms(model, facs)
-    return _fit_core(data, response, terms, facs, run_order, alpha)
+    return _fit_core(data, response, terms, facs, run_order, alpha, block=block)
+
+
+def _block_columns(data: pd.DataFrame, block: str, src: str) -> tuple[pd.DataFrame | None, list[str]]:
+    """Sum-to-zero coded block columns (None for a single block) and the block levels."""
+    col = data[block]
+    if col.isna().any():
+        raise InputError(f"{src}, column '{block}', {_rows(col.isna().to_numpy())}: block is missing")
+    labels = np.array([str(x) for x in col], dtype=object)
+    try:
+        levels = sorted(set(labels), key=float)
+    except ValueError:
+        levels = sorted(set(labels))
+    if len(levels) < 2:
+        return None, levels
+    last = labels == levels[-1]
+    B = {f"Block[{lev}]": np.where(labels == lev, 1.0, np.where(last, -1.0, 0.0)) for lev in levels[:-1]}
+    return pd.DataFrame(B, index=data.index), levels
 
 
 def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: list[Factor],
-              run_order: str | None, alpha: float) -> DoEFit:
+              run_order: str | None, alpha: float, block: str | None = None) -> DoEFit:
     src = source_name(data)
     data = data.copy()
     y = numeric_column(data, response, src)
@@ -1151,36 +1222,62 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     terms = model_terms(list(terms), facs)
     X = model_matrix(coded, terms, facs)
     n, p_requested = X.shape
-    # ---- aliasing first (JMP-style: one term per alias chain), then the run count
+    notes: list[str] = []
+    XB, block_levels = (None, [])
+    if block is not None:
+        XB, block_levels = _block_columns(data, block, src)
+        if XB is None:
+            notes.append(f"column '{block}' holds a single block ('{block_levels[0]}'): no block effect fitted")
+            block = None
+    # ---- aliasing first (JMP-style: one term per alias chain; blocks come right after the
+    # intercept, so a term confounded with blocks is the one dropped), then the run count
     mapping = term_columns(terms, facs)
-    kept, dropped, aliases = _resolve_aliasing(X, terms, mapping)
+    if XB is not None:
+        order = ["Intercept", "Block"] + [t for t in terms if t != "Intercept"]
+        Xa = pd.concat([X[["Intercept"]], XB, X.drop(columns="Intercept")], axis=1)
+        kept, dropped, aliases = _resolve_aliasing(Xa, order, {**mapping, "Block": list(XB.columns)})
+        if "Block" in dropped:
+            raise InputError(f"{src}, column '{block}': the blocks cannot be estimated from these data")
+        kept = [t for t in kept if t != "Block"]
+        kept = [t for t in terms if t in kept]
+    else:
+        kept, dropped, aliases = _resolve_aliasing(X, terms, mapping)
     if "Intercept" in dropped:
         raise InputError("the intercept cannot be estimated from these data")
     if dropped:
         warnings.warn(
             "aliased model term(s) dropped (the design cannot separate them from earlier terms; the first term of "
             "each alias chain is kept and estimates the sum of the chain): "
-            + "; ".join(_chain_text(k, v, k in kept) for k, v in aliases.items()), AliasWarning, stacklevel=3)
+            + "; ".join(_chain_text(k, v, k in kept or k == "Block") for k, v in aliases.items()),
+            AliasWarning, stacklevel=3)
         terms = kept
         X = model_matrix(coded, terms, facs)
     Xv = X.to_numpy()
     p = X.shape[1]
-    if p > n:  # pragma: no cover - independent columns never outnumber the runs; kept as a guard
+    nb = 0 if XB is None else XB.shape[1]
+    Xfull = Xv if XB is None else np.column_stack([Xv, XB.to_numpy()])
+    if p + nb > n:  # pragma: no cover - independent columns never outnumber the runs; kept as a guard
         raise InputError(f"model has {p} coefficients after dropping aliased terms ({p_requested} requested) but the "
                          f"data have only {n} runs; use a smaller model (e.g. 'linear') or add runs")
-    dfr = n - p
+    dfr = n - p - nb
     yv = y.to_numpy()
-    notes: list[str] = []
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
-        res = sm.OLS(yv, Xv).fit()
-    beta = np.asarray(res.params, dtype=float)
-    resid = yv - Xv @ beta
+        res = sm.OLS(yv, Xfull).fit()
+    beta_all = np.asarray(res.params, dtype=float)
+    beta = beta_all[:p]
+    resid = yv - Xfull @ beta_all
     rss = float(resid @ resid)
     sst = float(((yv - yv.mean()) ** 2).sum())
+    # sums of squares left after the blocks (Design-Expert): the blocks' sequential SS come off the total
+    ss_blocks_seq = 0.0 if XB is None else sst - _rss(np.column_stack([np.ones(n), XB.to_numpy()]), yv)
+    sst_adj = sst - ss_blocks_seq
     cols = list(X.columns)
     two_level = _orthogonal_two_level(Xv)
-    lenth_res, n_centre = _factorial_lenth(X, yv, coded, facs, alpha)
+    if XB is None:
+        lenth_res, n_centre = _factorial_lenth(X, yv, coded, facs, alpha)
+    else:  # effects on the factorial runs would mix in the block differences
+        lenth_res, n_centre = None, 0
     if dfr == 0:
         if lenth_res is None or n_centre:
             asked = (f"{p_requested} coefficients requested, {p_requested - p} of them aliased, so {p} remain"
@@ -1200,7 +1297,7 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     else:
         error_basis = "residual"
         mse = rss / dfr
-        se = np.asarray(res.bse, dtype=float)
+        se = np.asarray(res.bse, dtype=float)[:p]
         with np.errstate(divide="ignore", invalid="ignore"):  # exact fit: se = 0 -> |t| = inf, p = 0
             tval = np.where(se > 0, beta / np.where(se > 0, se, 1.0), np.inf * np.sign(beta))
         pval = 2 * stats.t.sf(np.abs(tval), dfr)
@@ -1219,12 +1316,20 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     # ---- ANOVA (partial SS)
     rows = []
     mse_for_f = mse
+    block_idx = list(range(p, p + nb))
+    if XB is not None:
+        ss_b = _rss(Xfull[:, list(range(p))], yv) - rss
+        if mse:
+            F_b = (ss_b / nb) / mse
+            rows.append(("Block", ss_b, nb, ss_b / nb, F_b, _fdist_p(F_b, nb, dfr)))
+        else:
+            rows.append(("Block", ss_b, nb, ss_b / nb, np.nan, np.nan))
     for t in terms:
         if t == "Intercept":
             continue
         tcols = [c for c in term_columns([t], facs)[t] if c in cols]
-        others = [i for i, c in enumerate(cols) if c not in tcols]
-        ss = _rss(Xv[:, others], yv) - rss
+        others = [i for i, c in enumerate(cols) if c not in tcols] + block_idx
+        ss = _rss(Xfull[:, others], yv) - rss
         df_t = len(tcols)
         ms = ss / df_t
         if mse_for_f:
@@ -1234,16 +1339,18 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
             rows.append((t, ss, df_t, ms, float(coefs.loc[tcols[0], "t"] ** 2), float(coefs.loc[tcols[0], "p"])))
         else:  # pragma: no cover - Lenth applies only to one-column terms
             rows.append((t, ss, df_t, ms, np.nan, np.nan))
-    ss_model = sst - rss
+    ss_model = sst_adj - rss
     df_model = p - 1
     ms_model = ss_model / df_model if df_model else np.nan
     F_model = ms_model / mse if (mse and df_model) else np.nan
     table = [("Model", ss_model, df_model, ms_model, F_model,
               _fdist_p(F_model, df_model, dfr) if np.isfinite(F_model) else np.nan)]
-    table += rows
+    table = [r for r in rows if r[0] == "Block"] + table + [r for r in rows if r[0] != "Block"]
     table.append(("Residual", rss, dfr, mse if mse is not None else np.nan, np.nan, np.nan))
     # ---- pure error, curvature, lack of fit
     key = coded.copy()
+    if XB is not None:  # replicates are compared within a block
+        key["__block__"] = [str(x) for x in data[block]]
     for f in facs:
         if f.is_continuous:
             key[f.name] = np.round(key[f.name].astype(float), 6)
@@ -1263,8 +1370,8 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
         is_center = np.all(np.abs(cc) < 1e-9, axis=1)
         is_fact = np.all(np.abs(np.abs(cc) - 1) < 1e-9, axis=1)
         if is_center.any() and is_fact.any() and np.all(is_center | is_fact):
-            Xa = np.column_stack([Xv, is_center.astype(float)])
-            if np.linalg.matrix_rank(Xa) == p + 1:
+            Xa = np.column_stack([Xfull, is_center.astype(float)])
+            if np.linalg.matrix_rank(Xa) == p + nb + 1:
                 rss_a = _rss(Xa, yv)
                 ss_c = rss - rss_a
                 dfa = dfr - 1
@@ -1302,16 +1409,17 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     if dfr == 0:
         anova = anova.drop(index="Residual")
     # ---- fit statistics
-    r2 = 1 - rss / sst if sst > 0 else 1.0
-    r2_adj = 1 - (rss / dfr) / (sst / (n - 1)) if dfr > 0 and sst > 0 else (np.nan if dfr == 0 else 1.0)
-    XtX_inv = np.linalg.pinv(Xv.T @ Xv)
-    h = np.einsum("ij,jk,ik->i", Xv, XtX_inv, Xv)
+    r2 = 1 - rss / sst_adj if sst_adj > 0 else 1.0
+    r2_adj = (1 - (rss / dfr) / (sst_adj / (n - 1 - nb)) if dfr > 0 and sst_adj > 0
+              else (np.nan if dfr == 0 else 1.0))
+    XtX_inv = np.linalg.pinv(Xfull.T @ Xfull)
+    h = np.einsum("ij,jk,ik->i", Xfull, XtX_inv, Xfull)
     if np.any(h > 1 - 1e-10):
         r2_pred = None
         notes.append("predicted R2 not available: some runs have leverage 1 (PRESS undefined)")
     else:
         press = float(((resid / (1 - h)) ** 2).sum())
-        r2_pred = 1 - press / sst if sst > 0 else None
+        r2_pred = 1 - press / sst_adj if sst_adj > 0 else None
     if dfr == 0:
         r2_adj_val = None
         notes.append("adjusted R2 undefined for a saturated model")
@@ -1328,4 +1436,16 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
         lack_of_fit=lof, lack_of_fit_reason=lof_reason, curvature=curv, lenth=lenth_res, error_basis=error_basis,
         results=res, X=X, y=pd.Series(yv, index=data.index, name=response), data=data, coded=coded,
         run_order=ro, run_order_column=run_order, alpha=alpha, notes=tuple(notes),
+        block_column=block if XB is not None else None, X_blocks=XB,
+        block_effects=_block_effects(block_levels, beta_all[p:], res, p) if XB is not None else None,
     )
+
+
+def _block_effects(levels: list[str], b: np.ndarray, res: Any, p: int) -> pd.DataFrame:
+    """Each block's deviation from the average block; the last one is minus the sum of the others."""
+    cov = np.asarray(res.cov_params(), dtype=float)[p:, p:]
+    k = len(levels) - 1
+    L = np.vstack([np.eye(k), -np.ones((1, k))])
+    est = L @ b
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", L, cov, L), 0.0))
+    return pd.DataFrame({"estimate": est, "std_error": se}, index=pd.Index(levels, name="block"))

@@ -517,8 +517,7 @@ def design_space(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
         s2 = f.rmse**2
         if parameter_uncertainty:
             sig2 = nu * s2 / rng.chisquare(nu, size=n_draws)
-            Xf = f.X.to_numpy()
-            L = np.linalg.cholesky(np.linalg.inv(Xf.T @ Xf))
+            L = np.linalg.cholesky(f.xtx_inv)  # (X'X)^-1 of the model terms, blocks accounted for
             z = rng.standard_normal((n_draws, len(b)))
             B = b + (z @ L.T) * np.sqrt(sig2)[:, None]
             mean = B @ Xg.T

@@ -95,12 +95,11 @@ else:
     require_columns(table, factor_names, P.data.name)
 for c in factor_names:  # factors are coded from their lowest/highest setting: numbers only
     numeric_column(table, c, P.data.name)
-block_col = "block" if "block" in table.columns else None
-if block_col is not None and table[block_col].nunique() > 1:
-    notes.append(f"the runs were made in {table[block_col].nunique()} blocks (column `{block_col}`); the model has no "
-                 "block term: with orthogonal blocks (pdkit's blocked Box-Behnken and central composite designs) the "
-                 "coefficients are unaffected, but block-to-block differences stay in the residual, so the tests "
-                 "are conservative")
+block_col = "block" if "block" in table.columns and table["block"].nunique() > 1 else None
+if block_col is not None:
+    notes.append(f"the runs were made in {table[block_col].nunique()} blocks (column `{block_col}`): the model has a "
+                 "block effect (sum-to-zero), the ANOVA a `Block` row; R² statistics exclude the block sum of squares "
+                 "and predictions are for the average block")
 if responses is None:
     responses = infer_responses(table, factor_names)
 both = sorted(set(factor_names) & set(responses))
@@ -112,7 +111,7 @@ model_used = supported_model(table, factor_names) if P.model == "auto" else P.mo
 run_col = next((c for c in table.columns if c.lower() in ("run", "run_order")), None)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", AliasWarning)  # the alias chains are reported below
-    fits = {r: doe.fit(table, r, model_used, factors=factor_names, run_order=run_col, alpha=P.alpha)
+    fits = {r: doe.fit(table, r, model_used, factors=factor_names, run_order=run_col, block=block_col, alpha=P.alpha)
             for r in responses}
 first = next(iter(fits.values()))
 terms, dropped = first.terms, list(first.dropped_terms)
@@ -152,7 +151,11 @@ for r, f in fits.items():
     record(f"{r}_rmse", f.rmse)
     record(f"{r}_lack_of_fit_p", None if f.lack_of_fit is None else f.lack_of_fit.p)
     record(f"{r}_curvature_p", None if f.curvature is None else f.curvature.p)
-    record(f"{r}_coefficients", f.coefficients)"""
+    record(f"{r}_coefficients", f.coefficients)
+    if f.block_effects is not None:
+        display(Markdown("Block effects (deviation of each block from the average block):"))
+        display(f.block_effects.round(4))
+        record(f"{r}_block_effects", f.block_effects)"""
 
 EFFECTS_MD = """\
 ## Effects: half-normal and Pareto charts
