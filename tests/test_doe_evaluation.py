@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -220,3 +221,55 @@ def test_evaluate_bad_input():
         evaluate(pd.DataFrame({"A": [1]}), "linear")
     with pytest.raises(InputError, match="unknown factor 'Z'"):
         evaluate(d, "y ~ A + Z")
+
+
+# ----------------------------------------------------------------------------- blocked designs
+def test_orthogonal_blocks_cost_only_error_df():
+    """Box-Behnken, 4 factors in 3 orthogonal blocks (Box & Behnken 1960): block effects are
+    orthogonal to every quadratic term, so standard errors, VIFs and efficiencies are those of
+    the unblocked design; the blocks take 2 error df (27 - 15 - 2 = 10), so power drops."""
+    from pdkit.doe.designs import box_behnken
+
+    fs = [Factor(n, 0, 1) for n in "ABCD"]
+    blocked, plain = evaluate(box_behnken(fs, blocks=3), "quadratic"), evaluate(box_behnken(fs), "quadratic")
+    assert blocked.n_blocks == 3 and plain.n_blocks == 1
+    assert blocked.df_error == 10 and plain.df_error == 12
+    assert np.allclose(blocked.coefficients["std_error"], plain.coefficients["std_error"])
+    assert np.allclose(blocked.coefficients["vif"], plain.coefficients["vif"])
+    assert blocked.d_efficiency == pytest.approx(plain.d_efficiency)
+    assert (blocked.power["power"] < plain.power["power"]).all()
+    assert blocked.summary()["blocks"] == 3
+
+
+def test_blocked_evaluation_matches_the_blocked_fit():
+    """Non-orthogonal blocks: the standard errors (in sigma) are the model part of the inverse
+    information of [X, blocks], i.e. sqrt(diag(fit.xtx_inv)) of a blocked pdkit.doe.fit."""
+    import pandas as pd
+
+    from pdkit.doe.analysis import fit
+    from pdkit.doe.designs import full_factorial
+
+    d = full_factorial([Factor("A", 0, 1), Factor("B", 0, 1)], replicates=3, seed=None)
+    blocks = np.array([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3])
+    d = replace(d, blocks=blocks)
+    ev = evaluate(d, "interactions")
+    data = d.actual.assign(block=blocks, y=np.random.default_rng(1).normal(size=12))
+    f = fit(data, "y", "interactions", factors=list(d.factors), block="block")
+    assert np.allclose(ev.coefficients["std_error"].to_numpy(), np.sqrt(np.diag(f.xtx_inv)))
+    assert ev.df_error == f.df_resid == 12 - 4 - 2
+    assert isinstance(ev.power, pd.DataFrame)
+
+
+def test_term_confounded_with_blocks_is_not_estimable():
+    """2^3 in two blocks by the sign of ABC (Montgomery, DAE 8th ed., section 7.4): ABC cannot
+    be estimated apart from the blocks; the other terms can."""
+    from pdkit.doe.designs import full_factorial
+
+    d = full_factorial([Factor(n, 0, 1) for n in "ABC"], seed=None)
+    abc = d.coded.prod(axis=1).to_numpy()
+    d = replace(d, blocks=np.where(abc > 0, 2, 1))
+    with pytest.warns(AliasingWarning, match="or with the blocks"):
+        ev = evaluate(d, "A + B + C + A:B:C")
+    assert ev.aliased_terms == ("A:B:C",)
+    ok = evaluate(d, "A + B + C + A:B")
+    assert ok.aliased_terms == () and ok.df_error == 8 - 5 - 1

@@ -25,6 +25,13 @@ Definitions (X = N x p model matrix in coded units, M = X'X, d(x) = f(x)' M^-1 f
   (scipy.stats.ncf); for one-column terms this equals the two-sided noncentral-t power.
 * Alias matrix A = (X1'X1)^-1 X1'X2 for omitted terms X2 (default: all
   two-factor interactions not in the model).
+* Blocked designs (``design.blocks`` with more than one block): the blocks are
+  fixed effects of the analysis (:func:`pdkit.doe.fit` with ``block=``), so
+  M^-1 above is the model terms' part of the inverse information of [X, B] (B the
+  sum-to-zero block columns), the error df are N - p - (blocks - 1), and a term
+  confounded with blocks is reported as not estimable.  With orthogonal blocks
+  (pdkit's blocked Box-Behnken and central composite designs) only the error df
+  change.
 
 Examples
 --------
@@ -84,6 +91,8 @@ class DesignEvaluation:
         Absolute correlations between the (non-intercept) model and omitted columns.
     aliased_terms : tuple of str
         Model terms that cannot be estimated.
+    n_blocks : int
+        Blocks of the design accounted for (1: unblocked).
     """
 
     n_runs: int
@@ -104,6 +113,7 @@ class DesignEvaluation:
     effect_size: float
     sigma: float
     alpha: float
+    n_blocks: int = 1
 
     def i_efficiency_vs(self, other: "DesignEvaluation") -> float:
         """Relative I-efficiency in percent: 100 * other.average_variance / self.average_variance."""
@@ -112,10 +122,12 @@ class DesignEvaluation:
         return float(100.0 * other.average_variance / self.average_variance)
 
     def summary(self) -> pd.Series:
-        """The headline numbers as a Series."""
+        """The headline numbers as a Series (with ``blocks`` for a blocked design)."""
+        blocks = {"blocks": self.n_blocks} if self.n_blocks > 1 else {}
         return pd.Series(
             {
                 "runs": self.n_runs,
+                **blocks,
                 "coefficients": self.n_coefficients,
                 "error df": self.df_error,
                 "D-efficiency (%)": self.d_efficiency,
@@ -240,18 +252,34 @@ def evaluate(
         raise InputError(f"model has {p} coefficients ({len(terms)} terms) but the design has only {N} runs; "
                          f"need at least {p} runs or a smaller model")
     col_term = {c: t for t, cs in term_columns(terms, factors).items() for c in cs}
-    dep = _dependent_columns(X)
+    # blocks: fixed effects of the analysis, sum-to-zero coded (as pdkit.doe.fit codes them)
+    block_labels = np.asarray(design.blocks)
+    levels = sorted(set(block_labels.tolist()))
+    if len(levels) > 1:
+        XB = np.column_stack([np.where(block_labels == lev, 1.0, np.where(block_labels == levels[-1], -1.0, 0.0))
+                              for lev in levels[:-1]])
+    else:
+        XB = np.zeros((N, 0))
+    nbc = XB.shape[1]
+    if p + nbc > N:
+        raise InputError(f"model has {p} coefficients and the design {nbc + 1} blocks, but only {N} runs")
+    dep = [j for j in _dependent_columns(np.hstack([X, XB])) if j < p]
     aliased_terms = tuple(dict.fromkeys(col_term[cols[j]] for j in dep))
+    Xfull = np.hstack([X, XB])
     M = X.T @ X
     estimable = not dep
     if not estimable:
         warnings.warn(
             f"the design cannot estimate model term(s) {', '.join(aliased_terms)}: they are aliased with each "
-            "other or with the intercept; efficiencies are reported as 0",
+            "other, with the intercept" + (" or with the blocks" if nbc else "") + "; efficiencies are reported as 0",
             AliasingWarning,
             stacklevel=2,
         )
-    df_error = N - p
+    elif nbc:
+        # information on the model terms once the block effects are estimated too
+        Minv_b = np.linalg.inv(Xfull.T @ Xfull)[:p, :p]
+        M = np.linalg.inv((Minv_b + Minv_b.T) / 2)
+    df_error = N - p - nbc
 
     # region for G and I
     P_grid, _ = _region_points(factors, "grid", seed=seed)
@@ -373,4 +401,5 @@ def evaluate(
         effect_size=effect_size,
         sigma=sigma,
         alpha=alpha,
+        n_blocks=nbc + 1,
     )
