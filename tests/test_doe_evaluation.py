@@ -239,6 +239,7 @@ def test_orthogonal_blocks_cost_only_error_df():
     assert blocked.d_efficiency == pytest.approx(plain.d_efficiency)
     assert (blocked.power["power"] < plain.power["power"]).all()
     assert blocked.summary()["blocks"] == 3
+    assert blocked.blocks_orthogonal is True and plain.blocks_orthogonal is None
 
 
 def test_blocked_evaluation_matches_the_blocked_fit():
@@ -257,6 +258,7 @@ def test_blocked_evaluation_matches_the_blocked_fit():
     f = fit(data, "y", "interactions", factors=list(d.factors), block="block")
     assert np.allclose(ev.coefficients["std_error"].to_numpy(), np.sqrt(np.diag(f.xtx_inv)))
     assert ev.df_error == f.df_resid == 12 - 4 - 2
+    assert ev.blocks_orthogonal is False  # block 1 holds only B = -1 runs, block 2 only B = +1
     assert isinstance(ev.power, pd.DataFrame)
 
 
@@ -273,3 +275,16 @@ def test_term_confounded_with_blocks_is_not_estimable():
     assert ev.aliased_terms == ("A:B:C",)
     ok = evaluate(d, "A + B + C + A:B")
     assert ok.aliased_terms == () and ok.df_error == 8 - 5 - 1
+
+
+def test_blocked_central_composite_orthogonal_only_with_orthogonal_alpha():
+    """Montgomery, DAE 8th ed., section 11.4.3 (and Box & Hunter 1957): a CCD in a factorial and an
+    axial block is orthogonally blocked with alpha = sqrt(F (2k + c_a) / (2 (F + c_f))); with
+    face-centred axial runs it is not."""
+    from pdkit.doe.designs import central_composite
+
+    fs = [Factor(n, 0, 1) for n in "AB"]
+    good = evaluate(central_composite(fs, alpha="orthogonal", center=(3, 3)), "quadratic")
+    face = evaluate(central_composite(fs, alpha="face", center=(3, 3)), "quadratic")
+    assert good.n_blocks == face.n_blocks == 2
+    assert good.blocks_orthogonal is True and face.blocks_orthogonal is False

@@ -142,6 +142,13 @@ def test_blocked_box_behnken_worksheet_then_analysis(tmp_path):
     sheet = pd.read_csv(design_out / "doe_worksheet.csv")
     assert len(sheet) == 44 and sorted(sheet["Block"].unique()) == [1, 2]
     assert sheet.groupby("Block").size().tolist() == [22, 22]
+    assert read_records(design_out / "doe_design.ipynb")["blocks_orthogonal"] is True
+    ccd_out = tmp_path / "ccd"
+    proc = run_cli("run", "doe_design", "-p", "design", "central_composite", "-p", "resolution", "None",
+                   "-p", "blocks", "2", "-o", str(ccd_out), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert read_records(ccd_out / "doe_design.ipynb")["blocks_orthogonal"] is False  # face-centred: not orthogonal
+    assert "ccd_alpha: orthogonal" in (ccd_out / "doe_design.html").read_text()
     # results from a known quadratic in coded units, a block shift of +3 and seeded noise; the
     # worksheet's factor headers carry their units, e.g. "harvest_h (h)"
     factors = pd.read_csv(ROOT / "data_samples/doe/aav_factors.csv")

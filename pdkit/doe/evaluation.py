@@ -93,6 +93,9 @@ class DesignEvaluation:
         Model terms that cannot be estimated.
     n_blocks : int
         Blocks of the design accounted for (1: unblocked).
+    blocks_orthogonal : bool or None
+        Whether the blocks are orthogonal to every model term (then block shifts bias no
+        coefficient and cost only error df); None for an unblocked design.
     """
 
     n_runs: int
@@ -114,6 +117,7 @@ class DesignEvaluation:
     sigma: float
     alpha: float
     n_blocks: int = 1
+    blocks_orthogonal: bool | None = None
 
     def i_efficiency_vs(self, other: "DesignEvaluation") -> float:
         """Relative I-efficiency in percent: 100 * other.average_variance / self.average_variance."""
@@ -280,6 +284,10 @@ def evaluate(
         Minv_b = np.linalg.inv(Xfull.T @ Xfull)[:p, :p]
         M = np.linalg.inv((Minv_b + Minv_b.T) / 2)
     df_error = N - p - nbc
+    blocks_orthogonal = None
+    if nbc:
+        Zm, Zb = X[:, 1:] - X[:, 1:].mean(axis=0), XB - XB.mean(axis=0)
+        blocks_orthogonal = bool(np.allclose(Zm.T @ Zb, 0.0, atol=1e-9))
 
     # region for G and I
     P_grid, _ = _region_points(factors, "grid", seed=seed)
@@ -402,4 +410,5 @@ def evaluate(
         sigma=sigma,
         alpha=alpha,
         n_blocks=nbc + 1,
+        blocks_orthogonal=blocks_orthogonal,
     )

@@ -140,6 +140,16 @@ with warnings.catch_warnings(record=True) as caught:
 for w in caught:
     display(Markdown(f"**Warning:** {w.message}"))
 display(ev.summary().to_frame("value").round(3))
+if ev.blocks_orthogonal is not None:
+    display(Markdown(
+        f"**Blocks:** {ev.n_blocks}, " + ("orthogonal to every model term: a shift between blocks biases no "
+                                          "coefficient and costs only error degrees of freedom."
+                                          if ev.blocks_orthogonal else
+                                          "**not** orthogonal to the model: the analysis must include the blocks "
+                                          "(doe_analysis does) and some estimates are less precise"
+                                          + (" (for a central composite design, `ccd_alpha: orthogonal` gives "
+                                             "orthogonal blocks)" if P.design == "central_composite" else "") + ".")))
+    record("blocks_orthogonal", ev.blocks_orthogonal)
 table = ev.coefficients.join(ev.power[["power"]], on="term")
 display(table.round(3))
 record("d_efficiency", ev.d_efficiency)
