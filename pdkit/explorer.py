@@ -67,38 +67,15 @@ from scipy import stats
 
 from .doe.analysis import DoEFit
 from .doe.factors import Factor
-from .doe.optimize import Desirability, Optimum, design_space, desirability, maximize_desirability
+from .doe.model import base_matrix as coded_base_matrix
+from .doe.model import term_columns
+from .doe.optimize import Desirability, Optimum, _as_fits, design_space, desirability, maximize_desirability
 from .errors import InputError
 
 __all__ = ["Explorer", "ProfileEngine"]
 
 
 # --------------------------------------------------------------------------- validation helpers
-def _as_fit_dict(fits: Any) -> dict[str, DoEFit]:
-    if isinstance(fits, DoEFit):
-        return {fits.response: fits}
-    if isinstance(fits, Mapping):
-        out = dict(fits)
-    elif isinstance(fits, (list, tuple)):
-        out = {}
-        for f in fits:
-            if not isinstance(f, DoEFit):
-                raise InputError(f"fits: expected DoEFit objects (from pdkit.doe.fit), got {type(f).__name__}")
-            if f.response in out:
-                raise InputError(f"fits: response '{f.response}' appears twice")
-            out[f.response] = f
-    else:
-        raise InputError(f"fits: expected a DoEFit or a dict response -> DoEFit, got {type(fits).__name__}")
-    if not out:
-        raise InputError("fits: at least one fitted response is needed")
-    for k, f in out.items():
-        if not isinstance(k, str):
-            raise InputError(f"fits: response names must be strings, got {k!r}")
-        if not isinstance(f, DoEFit):
-            raise InputError(f"fits['{k}']: expected a DoEFit (from pdkit.doe.fit), got {type(f).__name__}")
-    return out
-
-
 def _factor_key(f: Factor) -> tuple:
     return (f.kind, f.low, f.high, tuple(f.levels))
 
@@ -176,12 +153,8 @@ class ProfileEngine:
         self.fits = dict(fits)
         first = next(iter(self.fits.values()))
         self.factors: list[Factor] = list(first.factors)
-        base_names: list[str] = []
-        for f in self.factors:
-            if f.is_continuous or len(f.levels) == 2:
-                base_names.append(f.name)
-            else:
-                base_names += [f"{f.name}[{lev}]" for lev in f.levels[:-1]]
+        names = [f.name for f in self.factors]
+        base_names = [c for cols in term_columns(names, self.factors).values() for c in cols]
         self.base_names = base_names
         pos = {n: i + 1 for i, n in enumerate(base_names)}
         self.layouts: dict[str, _FitLayout] = {}
@@ -203,24 +176,10 @@ class ProfileEngine:
 
     def base_matrix(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
         """``(n, 1 + n_base)`` matrix: ones, then the coded base columns."""
-        B = np.empty((n, 1 + len(self.base_names)))
+        _, coded = coded_base_matrix(self.factors, settings, n)
+        B = np.empty((n, 1 + coded.shape[1]))
         B[:, 0] = 1.0
-        j = 1
-        for f in self.factors:
-            v = settings[f.name]
-            if f.is_continuous:
-                B[:, j] = (np.asarray(v, dtype=float) - f.center) / f.half_range
-                j += 1
-            else:
-                lab = np.broadcast_to(np.asarray(v, dtype=object), (n,))
-                if len(f.levels) == 2:
-                    B[:, j] = np.where(lab == f.levels[1], 1.0, -1.0)
-                    j += 1
-                else:
-                    last = lab == f.levels[-1]
-                    for lev in f.levels[:-1]:
-                        B[:, j] = np.where(lab == lev, 1.0, np.where(last, -1.0, 0.0))
-                        j += 1
+        B[:, 1:] = coded
         return B
 
     def model_matrix(self, response: str, B: np.ndarray) -> np.ndarray:
@@ -308,7 +267,7 @@ class Explorer:
                  specs: Mapping[str, tuple] | None = None, factors: Sequence[str | Factor] | None = None,
                  n_points: int = 50, seed: int = 0, *, alpha: float = 0.05, n_draws: int = 1000,
                  probability: float = 0.9) -> None:
-        self.fits = _as_fit_dict(fits)
+        self.fits = _as_fits(fits)
         self.responses = list(self.fits)
         all_factors = _shared_factors(self.fits)
         self._fmap = {f.name: f for f in all_factors}

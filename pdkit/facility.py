@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._checks import number
 from .errors import InputError
 
 __all__ = [
@@ -47,26 +48,6 @@ __all__ = [
 ]
 
 _EPS = 1e-9
-
-
-def _num(name: str, value: Any, *, positive: bool = False, nonnegative: bool = False,
-         at_most: float | None = None) -> float:
-    """``value`` as a finite float or :class:`InputError` naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
-        raise InputError(f"parameter '{name}': expected a number, got {value!r}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"parameter '{name}': expected a number, got {value!r}") from None
-    if not math.isfinite(x):
-        raise InputError(f"parameter '{name}': expected a finite number, got {value!r}")
-    if positive and x <= 0:
-        raise InputError(f"parameter '{name}': expected a value > 0, got {x:g}")
-    if nonnegative and x < 0:
-        raise InputError(f"parameter '{name}': expected a value >= 0, got {x:g}")
-    if at_most is not None and x > at_most:
-        raise InputError(f"parameter '{name}': expected a value <= {at_most:g}, got {x:g}")
-    return x
 
 
 def batches_per_year(
@@ -101,10 +82,10 @@ def batches_per_year(
     >>> round(batches_per_year(14, 3, 330, whole_batches=False), 4)
     19.4118
     """
-    ct = _num("cycle_time_days", cycle_time_days, positive=True)
-    co = _num("changeover_days", changeover_days, nonnegative=True)
-    avail = _num("available_days", available_days, positive=True, at_most=366.0)
-    if isinstance(suites, (bool, np.bool_)) or not float(_num("suites", suites, positive=True)).is_integer():
+    ct = number(cycle_time_days, "cycle_time_days", positive=True)
+    co = number(changeover_days, "changeover_days", nonnegative=True)
+    avail = number(available_days, "available_days", positive=True, at_most=366.0)
+    if isinstance(suites, (bool, np.bool_)) or not float(number(suites, "suites", positive=True)).is_integer():
         raise InputError(f"parameter 'suites': expected a whole number >= 1, got {suites!r}")
     per_suite = avail / (ct + co)
     if whole_batches:
@@ -139,11 +120,11 @@ def doses_per_year(
     >>> round(doses_per_year(1e10, 200, 0.3, 19, 1e15), 2)
     11.4
     """
-    t = _num("titer_per_ml", titer_per_ml, positive=True)
-    v = _num("working_volume_l", working_volume_l, positive=True)
-    y = _num("dsp_yield", dsp_yield, positive=True, at_most=1.0)
-    b = _num("batches", batches, nonnegative=True)
-    d = _num("dose", dose, positive=True)
+    t = number(titer_per_ml, "titer_per_ml", positive=True)
+    v = number(working_volume_l, "working_volume_l", positive=True)
+    y = number(dsp_yield, "dsp_yield", positive=True, at_most=1.0)
+    b = number(batches, "batches", nonnegative=True)
+    d = number(dose, "dose", positive=True)
     return t * 1000.0 * v * y * b / d
 
 
@@ -158,11 +139,11 @@ def suite_utilisation(
     >>> round(suite_utilisation(19, 14, 3, 330), 4)
     0.9788
     """
-    b = _num("batches", batches, nonnegative=True)
-    ct = _num("cycle_time_days", cycle_time_days, positive=True)
-    co = _num("changeover_days", changeover_days, nonnegative=True)
-    avail = _num("available_days", available_days, positive=True, at_most=366.0)
-    s = _num("suites", suites, positive=True)
+    b = number(batches, "batches", nonnegative=True)
+    ct = number(cycle_time_days, "cycle_time_days", positive=True)
+    co = number(changeover_days, "changeover_days", nonnegative=True)
+    avail = number(available_days, "available_days", positive=True, at_most=366.0)
+    s = number(suites, "suites", positive=True)
     u = b * (ct + co) / (avail * s)
     if u > 1.0 + _EPS:
         raise InputError(
@@ -248,13 +229,13 @@ def cost_of_goods(
     >>> c.table["per_dose"].tolist()
     [20000.0, 10000.0, 5000.0, 15000.0]
     """
-    n = _num("doses", doses, positive=True)
-    b = _num("batches", batches, nonnegative=True)
-    fac = _num("facility_per_year", facility_per_year, nonnegative=True)
-    lab = _num("labour_per_year", labour_per_year, nonnegative=True)
-    qc = _num("qc_qa_per_year", qc_qa_per_year, nonnegative=True)
-    mat = _num("materials_per_batch", materials_per_batch, nonnegative=True)
-    qcb = _num("qc_qa_per_batch", qc_qa_per_batch, nonnegative=True)
+    n = number(doses, "doses", positive=True)
+    b = number(batches, "batches", nonnegative=True)
+    fac = number(facility_per_year, "facility_per_year", nonnegative=True)
+    lab = number(labour_per_year, "labour_per_year", nonnegative=True)
+    qc = number(qc_qa_per_year, "qc_qa_per_year", nonnegative=True)
+    mat = number(materials_per_batch, "materials_per_batch", nonnegative=True)
+    qcb = number(qc_qa_per_batch, "qc_qa_per_batch", nonnegative=True)
     qc_total = qc + qcb * b
     mat_total = mat * b
     annual = fac + lab + qc_total + mat_total
@@ -385,8 +366,8 @@ def cost_sensitivity(
             )
         if isinstance(rng, (str, bytes)) or not hasattr(rng, "__len__") or len(rng) != 2:
             raise InputError(f"parameter 'ranges', input {name!r}: expected (low, high), got {rng!r}")
-        lo = _num(f"ranges[{name!r}] low", rng[0])
-        hi = _num(f"ranges[{name!r}] high", rng[1])
+        lo = number(rng[0], f"ranges[{name!r}] low")
+        hi = number(rng[1], f"ranges[{name!r}] high")
         if lo > hi:
             raise InputError(f"parameter 'ranges', input {name!r}: low ({lo:g}) is above high ({hi:g})")
         results = []

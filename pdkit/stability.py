@@ -62,6 +62,7 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 
 from ._tables import describe_rows, numeric_column, require_columns, source_name
+from ._checks import number
 from .errors import InputError
 
 __all__ = [
@@ -271,22 +272,6 @@ class ShelfLife:
 def _quantile(alpha: float, sided: str, df: float) -> float:
     side_alpha = alpha / 2.0 if sided == "two" else alpha
     return float(stats.t.ppf(1.0 - side_alpha, df))
-
-
-def _check_number(value: Any, name: str, allow_none: bool = True) -> float | None:
-    if value is None:
-        if allow_none:
-            return None
-        raise InputError(f"parameter '{name}': expected a number, got None")
-    if isinstance(value, bool):
-        raise InputError(f"parameter '{name}': expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"parameter '{name}': expected a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise InputError(f"parameter '{name}': expected a finite number, got {value!r}")
-    return v
 
 
 def _prepare(data: Any, time: str, response: str, batch: str) -> tuple[pd.DataFrame, str]:
@@ -554,16 +539,16 @@ def shelf_life(
     >>> r.model, r.limit_crossed, round(r.shelf_life, 1)
     ('dics', 'lower', 22.4)
     """
-    lower_v = _check_number(lower, "lower")
-    upper_v = _check_number(upper, "upper")
+    lower_v = number(lower, "lower", allow_none=True)
+    upper_v = number(upper, "upper", allow_none=True)
     if lower_v is None and upper_v is None:
         raise InputError("parameters 'lower' and 'upper': no acceptance limit given; set lower, upper or both")
     if lower_v is not None and upper_v is not None and not lower_v < upper_v:
         raise InputError(f"parameters 'lower' and 'upper': expected lower < upper, got {lower_v:g} and {upper_v:g}")
-    alpha_v = _check_number(alpha, "alpha", allow_none=False)
+    alpha_v = number(alpha, "alpha")
     if not 0.0 < alpha_v < 0.5:
         raise InputError(f"parameter 'alpha': expected a value in (0, 0.5), got {alpha!r}")
-    pool_v = _check_number(pool_alpha, "pool_alpha", allow_none=False)
+    pool_v = number(pool_alpha, "pool_alpha")
     if not 0.0 < pool_v < 1.0:
         raise InputError(f"parameter 'pool_alpha': expected a value in (0, 1), got {pool_alpha!r}")
     if dids_method not in DIDS_METHODS:
@@ -576,7 +561,7 @@ def shelf_life(
     if horizon is None:
         horizon_v = _DEFAULT_HORIZON_FACTOR * max_time
     else:
-        horizon_v = _check_number(horizon, "horizon", allow_none=False)
+        horizon_v = number(horizon, "horizon")
         if horizon_v <= 0:
             raise InputError(f"parameter 'horizon': expected a value > 0, got {horizon!r}")
     sided = "two" if (lower_v is not None and upper_v is not None) else ("lower" if lower_v is not None else "upper")

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import integrate, optimize
 from scipy import stats as sps
 
+from ._checks import number
 from .errors import InputError
 
 __all__ = [
@@ -138,19 +139,6 @@ def _check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
     return str(value)
 
 
-def _check_limit(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"parameter '{name}': expected a number or None, got {value!r}") from None
-    if not math.isfinite(x):
-        raise InputError(f"parameter '{name}': expected a finite number or None, got {value!r}")
-    return x
-
-
-# ----------------------------------------------------------------------------- tolerance factors
 def _exact_two_sided(n: int, p: float, g: float) -> float:
     """Solve the Odeh/Owen equation for the two-sided factor k (ISO 16269-6, Annex F).
 
@@ -450,9 +438,9 @@ def capability(
     (2.99, True)
     """
     x = as_values(values, "values", min_n=2)
-    lo = _check_limit(lsl, "lsl")
-    hi = _check_limit(usl, "usl")
-    tgt = _check_limit(target, "target")
+    lo = number(lsl, "lsl", allow_none=True)
+    hi = number(usl, "usl", allow_none=True)
+    tgt = number(target, "target", allow_none=True)
     conf = _check_fraction(confidence, "confidence")
     if lo is None and hi is None:
         raise InputError("capability: give at least one specification limit ('lsl' and/or 'usl')")
@@ -649,8 +637,8 @@ def spec_proposal(
     ['tolerance interval', 'proposed', 'current']
     """
     x = as_values(values, "values", min_n=3)
-    lo_cur = _check_limit(lsl, "lsl")
-    hi_cur = _check_limit(usl, "usl")
+    lo_cur = number(lsl, "lsl", allow_none=True)
+    hi_cur = number(usl, "usl", allow_none=True)
     if lo_cur is not None and hi_cur is not None and not lo_cur < hi_cur:
         raise InputError(f"parameters 'lsl' and 'usl': expected lsl < usl, got lsl={lo_cur:g}, usl={hi_cur:g}")
     if lots is None:
@@ -665,7 +653,7 @@ def spec_proposal(
     if precision is None:
         step = _data_step(x)
     else:
-        step = _check_limit(precision, "precision")
+        step = number(precision, "precision", allow_none=True)
         if step is None or step <= 0:
             raise InputError(f"parameter 'precision': expected a number > 0, got {precision!r}")
     prop_lo = _round_outward(ti.lower, step, "down") if ti.lower is not None else None

@@ -60,7 +60,7 @@ from scipy import optimize, stats
 from ..errors import InputError
 from .._tables import describe_rows, numeric_column, require_columns, source_name
 from .factors import Factor
-from .model import model_matrix, model_terms, term_columns, term_factors
+from .model import base_matrix, effect_coding, model_matrix, model_terms, term_columns, term_factors
 
 __all__ = [
     "fit",
@@ -770,18 +770,8 @@ class DoEFit:
         Used by the optimiser and the design-space grid, which generate the settings
         themselves inside the factor box.
         """
-        base: dict[str, np.ndarray] = {}
-        for f in self.factors:
-            v = settings[f.name]
-            if f.is_continuous:
-                base[f.name] = np.broadcast_to((np.asarray(v, dtype=float) - f.center) / f.half_range, (n,))
-            else:
-                lab = np.broadcast_to(np.asarray(v, dtype=object), (n,))
-                if len(f.levels) == 2:
-                    base[f.name] = np.where(lab == f.levels[1], 1.0, -1.0)
-                else:
-                    for lev in f.levels[:-1]:
-                        base[f"{f.name}[{lev}]"] = np.where(lab == lev, 1.0, np.where(lab == f.levels[-1], -1.0, 0.0))
+        names, B = base_matrix(self.factors, settings, n)
+        base = dict(zip(names, B.T))
         cols = []
         for c in self.X.columns:
             if c == "Intercept":
@@ -1208,9 +1198,8 @@ def _block_columns(data: pd.DataFrame, block: str, src: str) -> tuple[pd.DataFra
         levels = sorted(set(labels))
     if len(levels) < 2:
         return None, levels
-    last = labels == levels[-1]
-    B = {f"Block[{lev}]": np.where(labels == lev, 1.0, np.where(last, -1.0, 0.0)) for lev in levels[:-1]}
-    return pd.DataFrame(B, index=data.index), levels
+    names = [f"Block[{lev}]" for lev in levels[:-1]]
+    return pd.DataFrame(effect_coding(labels, levels), columns=names, index=data.index), levels
 
 
 def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: list[Factor],

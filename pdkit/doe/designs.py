@@ -1337,14 +1337,12 @@ def box_behnken(
         rows.append(part)
         blk.append(_bbd_block_of(k, gi, sub, blocks))
     rows, blk = np.vstack(rows), np.concatenate(blk)
-    order = np.argsort(blk, kind="stable")  # standard order: block by block
-    rows, blk = rows[order], blk[order]
     rows, blk, ptype = _replicate(rows, blk, ["edge"] * len(rows), _check_int(replicates, "replicates", 1))
     per_block = center // blocks
     rows = np.vstack([rows, np.zeros((center, k))])
     blk = np.concatenate([blk, np.repeat(np.arange(1, blocks + 1), per_block)])
     ptype = ptype + ["center"] * center
-    order = np.argsort(blk, kind="stable")
+    order = np.argsort(blk, kind="stable")  # standard order: block by block, centre runs last in each
     rows, blk, ptype = rows[order], blk[order], [ptype[i] for i in order]
     return _assemble(f"Box-Behnken {k} factors" + (f" in {blocks} blocks" if blocks > 1 else ""), factors,
                      _to_frame(rows, factors), blk, ptype, _check_seed(seed),
@@ -1420,10 +1418,15 @@ def definitive_screening(
                 half[pos, j] = 1.0
         return half
 
+    if cat:  # centre runs in pairs, every categorical factor at +1 in one and -1 in the other
+        pair = np.zeros((2, m))
+        pair[0, cat], pair[1, cat] = 1.0, -1.0
+        centre = np.vstack([pair] * center)
+    else:
+        centre = np.zeros((center, m))
+
     def main_effects_det(half: np.ndarray) -> float:
-        runs = np.vstack([half, -half, np.where(np.isin(np.arange(m), cat), 1.0, 0.0),
-                          np.where(np.isin(np.arange(m), cat), -1.0, 0.0)])
-        X = np.column_stack([np.ones(len(runs)), runs])
+        X = np.column_stack([np.ones(2 * order + len(centre)), np.vstack([half, -half, centre])])
         return float(np.linalg.det(X.T @ X))
 
     core_sign = 1.0
@@ -1432,20 +1435,8 @@ def definitive_screening(
         other = fold_half(-1.0)
         if main_effects_det(other) > main_effects_det(cols) * (1 + 1e-9):
             core_sign, cols = -1.0, other
-    rows = [cols, -cols]
-    ptype = ["fold"] * (2 * order)
-    if cat:
-        c_rows = []
-        for _ in range(center):
-            for s in (1.0, -1.0):
-                r = np.zeros(m)
-                r[cat] = s
-                c_rows.append(r)
-        rows.append(np.array(c_rows))
-        ptype += ["center"] * len(c_rows)
-    else:
-        rows.append(np.zeros((center, m)))
-        ptype += ["center"] * center
+    rows = [cols, -cols, centre]
+    ptype = ["fold"] * (2 * order) + ["center"] * len(centre)
     rows = np.vstack(rows)
     return _assemble(
         f"definitive screening {m} factors",

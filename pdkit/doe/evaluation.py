@@ -54,7 +54,7 @@ from scipy import stats
 
 from ..errors import InputError
 from .designs import Design, _RowBuilder, _region_points, _settings_to_numeric, moment_matrix
-from .model import model_terms, term_columns, term_order
+from .model import effect_coding, model_terms, term_columns, term_order
 
 __all__ = ["evaluate", "DesignEvaluation", "AliasingWarning", "DesignWarning", "prediction_variance"]
 
@@ -260,8 +260,7 @@ def evaluate(
     block_labels = np.asarray(design.blocks)
     levels = sorted(set(block_labels.tolist()))
     if len(levels) > 1:
-        XB = np.column_stack([np.where(block_labels == lev, 1.0, np.where(block_labels == levels[-1], -1.0, 0.0))
-                              for lev in levels[:-1]])
+        XB = effect_coding(block_labels, levels)
     else:
         XB = np.zeros((N, 0))
     nbc = XB.shape[1]

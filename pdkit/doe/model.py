@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,8 @@ import pandas as pd
 from ..errors import InputError
 from .factors import Factor
 
-__all__ = ["model_terms", "model_matrix", "term_columns", "term_order", "term_factors"]
+__all__ = ["model_terms", "model_matrix", "term_columns", "term_order", "term_factors", "effect_coding",
+           "base_matrix"]
 
 _SQUARE = re.compile(r"^I\(\s*([A-Za-z_][\w]*)\s*\*\*\s*2\s*\)$|^([A-Za-z_][\w]*)\s*\^\s*2$")
 
@@ -128,6 +129,51 @@ def model_terms(model: str | Sequence[str], factors: Sequence[Factor]) -> list[s
     return ["Intercept"] + sorted(seen, key=key)
 
 
+def effect_coding(labels: Any, levels: Sequence[Any]) -> np.ndarray:
+    """Effect (sum-to-zero) coding: one column per level but the last, which is -1 in every column.
+
+    Examples
+    --------
+    >>> effect_coding(["a", "b", "c"], ["a", "b", "c"]).tolist()
+    [[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]
+    """
+    lab = np.asarray(labels, dtype=object)
+    last = lab == levels[-1]
+    return np.column_stack([np.where(lab == lev, 1.0, np.where(last, -1.0, 0.0)) for lev in levels[:-1]])
+
+
+def base_matrix(factors: Sequence[Factor], settings: Mapping[str, Any], n: int) -> tuple[list[str], np.ndarray]:
+    """Coded base columns for ``n`` settings in actual units, without validation.
+
+    One column per continuous or two-level factor (coded -1..+1) and one effect-coded
+    column ``name[level]`` per non-last level of a categorical factor; every model
+    column is a product of these.  Used by the fast prediction paths (optimiser, design
+    space, explorer) that generate valid settings themselves.
+
+    Examples
+    --------
+    >>> names, B = base_matrix([Factor("t", 30, 40), Factor("c", levels=["x", "y"])], {"t": [35, 40], "c": "y"}, 2)
+    >>> names, B.tolist()
+    (['t', 'c'], [[0.0, 1.0], [1.0, 1.0]])
+    """
+    names: list[str] = []
+    cols: list[np.ndarray] = []
+    for f in factors:
+        v = settings[f.name]
+        if f.is_continuous:
+            names.append(f.name)
+            cols.append(np.broadcast_to((np.asarray(v, dtype=float) - f.center) / f.half_range, (n,)))
+            continue
+        lab = np.broadcast_to(np.asarray(v, dtype=object), (n,))
+        if len(f.levels) == 2:
+            names.append(f.name)
+            cols.append(np.where(lab == f.levels[1], 1.0, -1.0))
+        else:
+            names += [f"{f.name}[{lev}]" for lev in f.levels[:-1]]
+            cols += list(effect_coding(lab, f.levels).T)
+    return names, (np.column_stack(cols) if cols else np.zeros((n, 0)))
+
+
 def _factor_columns(factor: Factor, values: pd.Series) -> pd.DataFrame:
     """Coded columns for one factor (one column unless categorical with > 2 levels)."""
     if factor.is_continuous:
@@ -143,10 +189,8 @@ def _factor_columns(factor: Factor, values: pd.Series) -> pd.DataFrame:
     unknown = sorted({str(x) for x in labels if x not in levels})
     if unknown:
         raise InputError(f"factor '{factor.name}': level(s) {unknown} not among declared levels {levels}")
-    cols = {}
-    for lev in levels[:-1]:
-        cols[f"{factor.name}[{lev}]"] = np.where(labels == lev, 1.0, np.where(labels == levels[-1], -1.0, 0.0))
-    return pd.DataFrame(cols, index=values.index)
+    names = [f"{factor.name}[{lev}]" for lev in levels[:-1]]
+    return pd.DataFrame(effect_coding(labels, levels), columns=names, index=values.index)
 
 
 def term_columns(terms: Sequence[str], factors: Sequence[Factor]) -> dict[str, list[str]]:

@@ -108,12 +108,13 @@ class Goal:
         return np.where(y <= tg, lower, upper)
 
 
-def _as_fits(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]) -> dict[str, DoEFit]:
+def _as_fits(fits: Any) -> dict[str, DoEFit]:
+    """``fits`` (one DoEFit, a list of them or a dict response -> DoEFit) as a dict, checked."""
     if isinstance(fits, DoEFit):
-        fits = [fits]
+        return {fits.response: fits}
     if isinstance(fits, Mapping):
         out = dict(fits)
-    else:
+    elif isinstance(fits, (list, tuple)):
         out = {}
         for f in fits:
             if not isinstance(f, DoEFit):
@@ -121,13 +122,16 @@ def _as_fits(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]) -> dict[str
             if f.response in out:
                 raise InputError(f"fits: response '{f.response}' appears twice")
             out[f.response] = f
+    else:
+        raise InputError(f"fits: expected a DoEFit or a dict response -> DoEFit, got {type(fits).__name__}")
     if not out:
         raise InputError("fits: at least one fitted response is needed")
     for k, f in out.items():
+        if not isinstance(k, str):
+            raise InputError(f"fits: response names must be strings, got {k!r}")
         if not isinstance(f, DoEFit):
             raise InputError(f"fits['{k}']: expected a DoEFit (from pdkit.doe.fit), got {type(f).__name__}")
     return out
-
 
 def _as_goals(goals: Mapping[str, Any] | Sequence[Goal], fits: Mapping[str, DoEFit]) -> dict[str, Goal]:
     out: dict[str, Goal] = {}
