@@ -12,12 +12,16 @@ execution, parameter injection and metadata unchanged and writes the notebook
   every cell that ran), and
 * during a long run, at most every :data:`SAVE_EVERY_S` seconds, so an
   interrupted run loses little.
+
+When the final save fails (a full disk), the ``OSError`` carries
+``cell_error``, the first cell error of the notebook that could not be saved
+(:func:`first_cell_error`), so the runner can name a cell that filled the disk.
 """
 from __future__ import annotations
 
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
-__all__ = ["ENGINE_NAME", "SAVE_EVERY_S", "register"]
+__all__ = ["ENGINE_NAME", "SAVE_EVERY_S", "register", "first_cell_error"]
 
 ENGINE_NAME = "pdkit"
 #: longest time between two intermediate saves of the running notebook
@@ -53,8 +57,32 @@ class PdkitEngine(NBClientEngine):
             cls.execute_managed_notebook(manager, kernel_name, log_output=log_output, **kwargs)
         finally:
             manager.cleanup_pbar()
-            manager.notebook_complete()
+            try:
+                manager.notebook_complete()
+            except OSError as exc:
+                # the save failed (e.g. the disk is full): tell the runner the first cell error, which
+                # may be why (a cell that filled the disk), since the notebook holding it is lost
+                exc.cell_error = first_cell_error(manager.nb)
+                raise
         return manager.nb
+
+
+def first_cell_error(nb) -> dict[str, str] | None:
+    """``{"ename", "evalue"}`` of the first error output in ``nb``, or None.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("1/0")
+    >>> cell.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero")]
+    >>> first_cell_error(nbformat.v4.new_notebook(cells=[cell]))
+    {'ename': 'ZeroDivisionError', 'evalue': 'division by zero'}
+    """
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return {"ename": str(out.get("ename", "")), "evalue": str(out.get("evalue", ""))}
+    return None
 
 
 def register() -> str:

@@ -17,13 +17,21 @@ anything in a batch run are shortened here:
   its request by ``parent_header.msg_id``;
 * after killing a kernel the manager polls the process every 0.1 s; pdkit polls
   every 5 ms.
+
+Every kernel a manager class from :func:`kernel_manager_class` starts is
+remembered, so :func:`stop_kernels` can kill it (with its process group) from
+another thread - how the runner ends a run on SIGTERM or Ctrl-C - and no kernel
+outlives the ``with`` block: a kernel still alive when it ends is killed before
+the private IPC folder is removed.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from queue import Empty
 from typing import Any, Iterator
@@ -31,7 +39,10 @@ from typing import Any, Iterator
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 
-__all__ = ["kernel_manager_class", "PdkitKernelClient"]
+__all__ = ["kernel_manager_class", "stop_kernels", "PdkitKernelClient", "KERNEL_FOLDER_PREFIX"]
+
+#: prefix of the private temporary folder (IPC sockets, kernel log) of each run
+KERNEL_FOLDER_PREFIX = "pdkit-kernel-"
 
 #: how long to wait on IOPub for the handshake's ``idle`` status before asking again
 IOPUB_HANDSHAKE_S = 0.2
@@ -82,6 +93,10 @@ class PdkitKernelClient(AsyncKernelClient):
 class _PdkitKernelManager(AsyncKernelManager):
     ipc_dir: str = ""
     blas_threads: int | None = None
+    #: every manager of this class (shared per class made by kernel_manager_class)
+    managers: list = []
+    #: set by stop_kernels: no new kernel may start
+    stopped: list = []
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         await super()._async_wait(pollinterval=EXIT_POLL_S)
@@ -92,8 +107,14 @@ class _PdkitKernelManager(AsyncKernelManager):
         if os.name == "posix":
             self.transport = "ipc"
             self.ip = os.path.join(self.ipc_dir, "kernel")
+        if not self.connection_file and self.ipc_dir:
+            # in the private folder too, so a killed run leaves no connection file in the temp folder
+            self.connection_file = os.path.join(self.ipc_dir, f"kernel-{uuid.uuid4().hex}.json")
 
     async def _async_pre_start_kernel(self, **kw):
+        if self.stopped:
+            raise RuntimeError("the run was stopped before its kernel started")
+        self.managers.append(self)
         env = dict(kw.pop("env", None) or os.environ)
         env["PYTHONHASHSEED"] = "0"
         env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
@@ -116,11 +137,59 @@ class _PdkitKernelManager(AsyncKernelManager):
             log.close()
 
 
+def _kill(process) -> bool:
+    """SIGKILL a kernel process and its process group (it leads its own session); True if it was alive."""
+    if process is None or process.poll() is not None:
+        return False
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        try:
+            process.kill()
+        except ProcessLookupError:
+            return False
+    return True
+
+
+def stop_kernels(km_class: type) -> int:
+    """Kill every live kernel started through ``km_class`` and stop it from starting new ones.
+
+    Safe to call from any thread (it only signals processes); the thread running
+    the notebook then sees the kernel die and ends.  Returns how many kernels
+    were alive.
+
+    Examples
+    --------
+    >>> with kernel_manager_class() as km_class:
+    ...     stop_kernels(km_class)
+    0
+    """
+    km_class.stopped.append(True)
+    killed = 0
+    for manager in list(km_class.managers):
+        provisioner = getattr(manager, "provisioner", None)
+        killed += _kill(getattr(provisioner, "process", None))
+    return killed
+
+
 @contextmanager
 def kernel_manager_class(blas_threads: int | None = None) -> Iterator[type]:
-    """A kernel-manager class bound to a fresh private IPC folder, removed afterwards."""
-    folder = tempfile.mkdtemp(prefix="pdkit-kernel-")
+    """A kernel-manager class bound to a fresh private IPC folder, removed afterwards.
+
+    Any kernel of the class still alive when the block ends is killed first.
+
+    Examples
+    --------
+    >>> with kernel_manager_class(blas_threads=1) as km_class:
+    ...     os.path.basename(km_class.ipc_dir).startswith(KERNEL_FOLDER_PREFIX)
+    True
+    """
+    folder = tempfile.mkdtemp(prefix=KERNEL_FOLDER_PREFIX)
+    km_class = type("PdkitKernelManager", (_PdkitKernelManager,),
+                    {"ipc_dir": folder, "blas_threads": blas_threads, "managers": [], "stopped": []})
     try:
-        yield type("PdkitKernelManager", (_PdkitKernelManager,), {"ipc_dir": folder, "blas_threads": blas_threads})
+        yield km_class
     finally:
+        for manager in list(km_class.managers):
+            _kill(getattr(getattr(manager, "provisioner", None), "process", None))
         shutil.rmtree(folder, ignore_errors=True)

@@ -28,6 +28,7 @@ __all__ = [
     "describe_rows",
     "source_name",
     "plain_column_name",
+    "clean_id",
 ]
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls"}
@@ -80,12 +81,51 @@ def _user_rows(df: pd.DataFrame, mask: np.ndarray) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(np.asarray(mask))]
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = 0, what: str = "data") -> pd.DataFrame:
+def _clean_header(text: Any) -> str:
+    """A header as a user means it: BOM, non-breaking spaces and outer spaces removed."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    return str(text).replace("\ufeff", "").replace("\xa0", " ").strip()
+
+
+def clean_id(value: Any) -> Any:
+    """An identifier cell as text: outer spaces and non-breaking spaces removed; empty -> NA.
+
+    Whole numbers read as floats (``2401.0``) become ``"2401"``.
+
+    Examples
+    --------
+    >>> clean_id(" L-01\\xa0"), clean_id(2401.0), clean_id("  ")
+    ('L-01', '2401', <NA>)
+    """
+    if value is None or value is pd.NA:
+        return pd.NA
+    if isinstance(value, float):
+        if np.isnan(value):
+            return pd.NA
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+    text = str(value).replace("\ufeff", "").replace("\xa0", " ").strip()
+    return text if text else pd.NA
+
+
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | int | None = 0,
+    what: str = "data",
+    id_columns: Sequence[str] = (),
+) -> pd.DataFrame:
     """Read a CSV/TSV or Excel table into a DataFrame, or raise a clear :class:`InputError`.
 
     The returned frame carries ``attrs['source']`` (the file name) so later
-    checks can name the file.  Leading/trailing spaces in column names are
-    removed; the file itself is never modified.
+    checks can name the file.  Normalised on read (the file itself is never modified):
+    a UTF-8 byte-order mark (Excel's "CSV UTF-8") and CRLF line ends are accepted;
+    column names lose outer spaces and non-breaking spaces (``"STATUS "`` ->
+    ``"STATUS"``); columns without a header and without any value (trailing commas of
+    an export) are dropped, a headerless column holding values is an error; cells of
+    ``id_columns`` become stripped text (:func:`clean_id`).  Numbers are not coerced
+    here: text in a numeric column is reported by the caller's checks.
 
     Parameters
     ----------
@@ -95,14 +135,17 @@ def read_table(path: str | Path, *, sheet: str | int | None = 0, what: str = "da
         Excel sheet name or index (default the first sheet).
     what : str
         What the file is, for messages (e.g. ``"results table"``).
+    id_columns : sequence of str
+        Identifier columns (lot, batch, run...) to read as stripped text when present.
 
     Examples
     --------
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(p, "w").write("lot,value\\nA,1.5\\n")
-    >>> read_table(p).shape
-    (1, 2)
+    >>> _ = open(p, "w", encoding="utf-8-sig", newline="").write("lot ,value\\r\\n A ,1.5\\r\\n")
+    >>> df = read_table(p, id_columns=["lot"])
+    >>> df.shape, list(df.columns), df.loc[0, "lot"]
+    ((1, 2), ['lot', 'value'], 'A')
     """
     p = Path(path)
     if not p.exists():
@@ -115,33 +158,76 @@ def read_table(path: str | Path, *, sheet: str | int | None = 0, what: str = "da
             f"{what} file '{p.name}': unsupported file type '{suffix}', expected one of "
             f"{', '.join(sorted(TABLE_SUFFIXES))}"
         )
+    excel = suffix in {".xlsx", ".xlsm", ".xls"}
+    sep = "\t" if suffix == ".tsv" else None
     try:
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
+        if excel:
             df = pd.read_excel(p, sheet_name=sheet)
+            header_row = pd.read_excel(p, sheet_name=sheet, header=None, nrows=1)
         else:
-            sep = "\t" if suffix == ".tsv" else None
-            df = pd.read_csv(p, sep=sep, engine="python", skipinitialspace=True)
+            df = pd.read_csv(p, sep=sep, engine="python", skipinitialspace=True, encoding="utf-8-sig")
+            header_row = pd.read_csv(p, sep=sep, engine="python", header=None, nrows=1, encoding="utf-8-sig")
     except InputError:
         raise
+    except UnicodeDecodeError:
+        raise InputError(f"{what} file '{p.name}' is not UTF-8 text; save it as 'CSV UTF-8'") from None
+    except ValueError as exc:
+        if excel and "not found" in str(exc):
+            with pd.ExcelFile(p) as book:
+                names = ", ".join(repr(n) for n in book.sheet_names)
+            raise InputError(f"{what} file '{p.name}': no sheet {sheet!r} (sheets: {names})") from None
+        raise InputError(f"{what} file '{p.name}' could not be read as a table: {exc}") from None
     except Exception as exc:  # pandas raises many types; all mean "cannot parse"
         raise InputError(f"{what} file '{p.name}' could not be read as a table: {exc}") from None
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise InputError(f"{what} file '{p.name}' has no data rows")
-    # pandas renames repeated headers ('a', 'a.1'): check the header row as written
-    try:
-        if suffix in {".xlsx", ".xlsm", ".xls"}:
-            header = pd.read_excel(p, sheet_name=sheet, header=None, nrows=1).iloc[0].tolist()
-        else:
-            header = pd.read_csv(p, sep=sep, engine="python", header=None, nrows=1).iloc[0].tolist()
-    except Exception:
-        header = list(df.columns)
-    header = [str(c).strip() for c in header]
-    df.columns = [str(c).strip() for c in df.columns]
+    if not excel and not isinstance(df.index, pd.RangeIndex):
+        # pandas silently turns the first column into the index when rows have more cells than the header
+        raise InputError(f"{what} file '{p.name}', {describe_rows(_long_rows(p, sep))}: more cells than the "
+                         f"header has columns (an unquoted ',' inside a value such as 12,5 or 1,234?)")
+    # pandas renames repeated headers ('a', 'a.1') and blank ones ('Unnamed: 3'): use the header as written
+    header = [_clean_header(c) for c in header_row.iloc[0].tolist()] if header_row.shape[0] else []
+    if len(header) != df.shape[1]:
+        header = [_clean_header(c) for c in df.columns]
+    keep = []
+    for i, h in enumerate(header):
+        if not h:
+            col = df.iloc[:, i]
+            if (col.isna() | col.astype(str).str.strip().eq("")).all():
+                continue
+            raise InputError(f"{what} file '{p.name}', column {i + 1}: has values but no header, "
+                             "expected a column name")
+        keep.append(i)
+    df = df.iloc[:, keep].copy()
+    header = [header[i] for i in keep]
     dupes = [c for c in header if header.count(c) > 1]
     if dupes:
         raise InputError(f"{what} file '{p.name}': duplicated column name(s) {sorted(set(dupes))}")
+    df.columns = header
+    if df.shape[1] == 0:
+        raise InputError(f"{what} file '{p.name}' has no data rows")
+    for col in id_columns:
+        if col in df.columns:
+            df[col] = df[col].map(clean_id).astype(object)
     df.attrs["source"] = p.name
     return df
+
+
+def _long_rows(p: Path, sep: str | None) -> list[int]:
+    """1-based data rows of a CSV file with more fields than its header (blank lines skipped, as pandas does)."""
+    import csv
+
+    text = p.read_text(encoding="utf-8-sig")
+    if sep is None:
+        try:
+            sep = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+    rows = [r for r in csv.reader(text.splitlines(), delimiter=sep) if any(c.strip() for c in r) or len(r) > 1]
+    if not rows:
+        return []
+    width = len(rows[0])
+    return [i for i, r in enumerate(rows[1:], start=1) if len(r) > width] or [1]
 
 
 def require_columns(df: pd.DataFrame, columns: Sequence[str], source: str | None = None) -> None:

@@ -27,8 +27,8 @@ grid file, the row and the problem - and nothing is written.
 Execution
 ---------
 Each report runs in its own Python process (``run_report`` with the report's
-validated parameters in ``OUTDIR/params/<report_id>.yaml``, which the manifest
-records as an input), so a report whose kernel dies or whose process is killed
+validated parameters in ``OUTDIR/params/<report_id>-<hash>.yaml``, named by a hash of
+their content so that a file a manifest records as an input is never rewritten), so a report whose kernel dies or whose process is killed
 is marked failed with the reason and the others carry on.  Locally at most
 ``--workers`` reports (default: the number of CPUs) run at once; with more than
 one worker the BLAS threads of each kernel are capped at 1.  Each report's
@@ -54,10 +54,18 @@ address) and then every number the reports recorded with
 :func:`pdkit.record.record`, one column per name (lists and tables as JSON).
 The exit code is 0 when every report succeeded or was skipped, 1 otherwise.
 
+``summary.csv`` passes every text cell through :func:`pdkit.escape.spreadsheet_frame`
+(a cell starting with ``=``, ``+``, ``-``, ``@`` gets a leading apostrophe so no
+spreadsheet evaluates it); ``summary.html`` escapes every cell.
+
 Running the same command again skips each report whose manifest says
 ``succeeded``, whose parameters equal the row's validated parameters, whose
 template is the same file, and which :func:`pdkit.provenance.verify` finds
 unchanged; failed, missing or changed reports are redone.  ``--force`` redoes all.
+A report folder that is redone is first moved aside, whole, to
+``OUTDIR/<report_id>.superseded-<UTC time>`` (see :func:`pdkit.runner.claim_output_folder`),
+so a report folder only ever holds one run.  ``--reason`` is recorded in every
+report's manifest; ``--pdf``/``--paper`` convert each report's HTML outputs to PDF.
 
 Examples
 --------
@@ -70,7 +78,6 @@ Examples
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import os
@@ -79,6 +86,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -105,9 +113,12 @@ __all__ = [
 SUMMARY_COLUMNS = ("row", "report_id", "status", "duration_s", "output", "error", "worker")
 REPORT_ID_COLUMN = "report_id"
 _RESERVED_IDS = {"logs", "params", "summary.csv", "summary.html"}
+_SUPERSEDED = ".superseded-"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NONE_TEXT = {"none", "null", "~"}
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+#: how long an interrupted batch waits for a report process to record its failure before killing it
+_TERMINATE_WAIT_S = 30.0
 
 
 class BatchGridError(InputError):
@@ -187,10 +198,11 @@ def _check_ids(rows: list[GridRow], name: str) -> None:
     seen: dict[str, int] = {}
     for r in rows:
         rid = r.report_id
-        if not _SAFE_ID.match(rid) or rid in _RESERVED_IDS:
+        if not _SAFE_ID.match(rid) or rid in _RESERVED_IDS or _SUPERSEDED in rid:
             problems.append(
                 f"{name}, row {r.row}: column '{REPORT_ID_COLUMN}': got {rid!r}, expected a folder name of letters, "
-                f"digits, '.', '_' or '-' (not starting with '.' or '-', and not {', '.join(sorted(_RESERVED_IDS))})"
+                f"digits, '.', '_' or '-' (not starting with '.' or '-', without '{_SUPERSEDED}', "
+                f"and not {', '.join(sorted(_RESERVED_IDS))})"
             )
         elif rid in seen:
             problems.append(f"{name}, row {r.row}: column '{REPORT_ID_COLUMN}': duplicate report id {rid!r} "
@@ -337,7 +349,7 @@ def _resolve_grid_paths(given: Mapping[str, Any], specs: list, grid_dir: Path) -
     return out
 
 
-def validate_grid(template: str, grid: str | Path) -> list[PreparedReport]:
+def validate_grid(template: str, grid: str | Path, outdir: str | Path | None = None) -> list[PreparedReport]:
     """Read ``grid`` and validate every row for ``template`` without running anything.
 
     Parameters
@@ -346,6 +358,9 @@ def validate_grid(template: str, grid: str | Path) -> list[PreparedReport]:
         A template name or a path to a template ``.ipynb``.
     grid : str or Path
         The grid file (see :func:`read_grid`).
+    outdir : str or Path, optional
+        The batch folder: output-path parameters are checked against each report's
+        folder ``outdir/<report_id>`` (see :func:`pdkit.runner.check_output_paths`).
 
     Returns
     -------
@@ -383,7 +398,8 @@ def validate_grid(template: str, grid: str | Path) -> list[PreparedReport]:
     for r in rows:
         given = _resolve_grid_paths(r.parameters, specs, grid_dir)
         try:
-            _, _, values, _ = prepare_run(str(tpl), given, strings=r.strings)
+            _, _, values, _ = prepare_run(str(tpl), given, strings=r.strings,
+                                          output_dir=None if outdir is None else Path(outdir) / r.report_id)
         except InputError as exc:
             problems.append(f"{name}, row {r.row}: {exc}")
             continue
@@ -429,16 +445,21 @@ def _report_command(job: Mapping[str, Any]) -> list[str]:
 
 def _run_one_main(job_json: str) -> int:
     """Entry point of a report process: run one report and print its outcome (exit 0/1/2)."""
-    from .runner import run_report
+    from .runner import DiskFullError, run_report
 
     job = json.loads(job_json)
     try:
+        # the batch decided this report must be (re)done: an earlier run in its folder is moved aside
         result = run_report(job["template"], None, job["outdir"], param_file=job["params_file"], strings=False,
                             show_code=job.get("show_code", False), timeout=job.get("timeout"),
-                            blas_threads=job.get("blas_threads"))
+                            blas_threads=job.get("blas_threads"), force=True, reason=job.get("reason"),
+                            pdf=job.get("pdf", False), paper=job.get("paper", "A4"))
     except InputError as exc:
         print(f"pdkit: error: {exc}", file=sys.stderr, flush=True)
         return 2
+    except DiskFullError as exc:
+        print(f"pdkit: error: {exc}", file=sys.stderr, flush=True)
+        return 1
     print(f"status: {result.status}" + (f" ({result.error})" if result.error else ""), flush=True)
     print(f"manifest: {result.manifest}", flush=True)
     return result.exit_code
@@ -460,6 +481,32 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+#: report processes running on this machine (local execution), for an interrupted batch to stop
+_RUNNING: set = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _terminate_running() -> None:
+    """SIGTERM every local report process: each ends as failed with its manifest (see pdkit.runner)."""
+    with _RUNNING_LOCK:
+        procs = list(_RUNNING)
+    for proc in procs:
+        if proc.poll() is None:
+            try:
+                proc.terminate()
+            except ProcessLookupError:
+                pass
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(inode, mtime) of a file, None if missing: tells a fresh manifest from an earlier run's."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
 def _execute_one(job: Mapping[str, Any]) -> dict[str, Any]:
     """Run one report in its own process; never raises for a report failure.
 
@@ -472,9 +519,8 @@ def _execute_one(job: Mapping[str, Any]) -> dict[str, Any]:
     outdir = Path(job["outdir"])
     log_path = Path(job["log"])
     manifest = outdir / "manifest.json"
-    # a stale manifest or HTML of an earlier run must not pass for this run's outcome
-    manifest.unlink(missing_ok=True)
-    (outdir / f"{Path(job['template']).stem}.html").unlink(missing_ok=True)
+    # the runner moves an earlier run aside; its manifest must not pass for this run's outcome
+    stale = _identity(manifest)
     t0 = time.perf_counter()
     worker = f"local:{os.getpid()}"
     try:
@@ -486,12 +532,21 @@ def _execute_one(job: Mapping[str, Any]) -> dict[str, Any]:
             proc = subprocess.Popen(_report_command(job), stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, cwd=str(outdir.parent))
             worker = f"local:{proc.pid}"
+            with _RUNNING_LOCK:
+                _RUNNING.add(proc)
             try:
                 code = proc.wait()
-            except BaseException:  # interrupted: do not leave the report process behind
-                proc.kill()
-                proc.wait()
+            except BaseException:  # interrupted: stop the report so it records the failure, then make sure
+                proc.terminate()
+                try:
+                    proc.wait(timeout=_TERMINATE_WAIT_S)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
                 raise
+            finally:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(proc)
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"pdkit batch: finished {utc_now()} with exit code {code}\n")
     except OSError as exc:
@@ -499,9 +554,12 @@ def _execute_one(job: Mapping[str, Any]) -> dict[str, Any]:
                 "duration_s": time.perf_counter() - t0, "worker": worker}
     duration = time.perf_counter() - t0
     data: dict[str, Any] = {}
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if _identity(manifest) != stale:
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+    if not isinstance(data, dict):
         data = {}
     if code < 0:
         error = f"the report process was killed ({_signal_name(-code)})"
@@ -552,8 +610,17 @@ def _summary_frame(reports) -> Any:
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS) + [rename[k] for k in record_names])
 
 
+def _summary_csv(frame) -> str:
+    """``summary.csv`` text: no cell can start a spreadsheet formula."""
+    from .escape import spreadsheet_frame
+
+    return spreadsheet_frame(frame).to_csv(index=False)
+
+
 def _summary_html(frame, template: str, created_utc: str) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    from .escape import html_text
+
+    head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
     body = []
     for rec in frame.to_dict(orient="records"):
         cells = []
@@ -561,24 +628,24 @@ def _summary_html(frame, template: str, created_utc: str) -> str:
             if value is None or (isinstance(value, float) and value != value):
                 text = ""
             elif isinstance(value, float):
-                text = html.escape(f"{value:.6g}")
+                text = html_text(f"{value:.6g}")
             else:
-                text = html.escape(str(value))
+                text = html_text(value)
             if col == "output" and text:
-                text = f"<a href='{html.escape(str(value), quote=True)}'>{text}</a>"
-            cls = f" class='{html.escape(str(value))}'" if col == "status" else ""
+                text = f"<a href='{html_text(value)}'>{text}</a>"
+            cls = f" class='{html_text(value)}'" if col == "status" else ""
             cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     counts = frame["status"].value_counts().to_dict() if len(frame) else {}
     tally = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("succeeded", "skipped", "failed"))
     rows_html = "\n".join(body)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>pdkit batch: {html.escape(template)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>pdkit batch: {html_text(template)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}}
 .succeeded{{color:#006400;font-weight:bold}}.skipped{{color:#555}}.failed{{color:#b00020;font-weight:bold}}</style>
-</head><body><h1>pdkit batch: {html.escape(template)}</h1>
-<p>{len(frame)} reports ({tally}), summary written {html.escape(created_utc)}.
+</head><body><h1>pdkit batch: {html_text(template)}</h1>
+<p>{len(frame)} reports ({html_text(tally)}), summary written {html_text(created_utc)}.
 Each report folder holds the executed notebook, the HTML report and a <code>manifest.json</code>;
 logs are in <code>logs/</code>.</p>
 <table><tr>{head}</tr>
@@ -607,15 +674,23 @@ def _outcome(report: PreparedReport, outdir: Path, status: str, duration: float,
 # ---------------------------------------------------------------- batch
 
 
-def _write_params(path: Path, values: Mapping[str, Any]) -> None:
+def _write_params(folder: Path, report_id: str, values: Mapping[str, Any]) -> Path:
+    """Write a report's parameters to ``folder/<report_id>-<hash>.yaml`` (once) and return the path.
+
+    The name carries a hash of the content, so the file an earlier (possibly
+    superseded) run's manifest records as its input is never rewritten.
+    """
+    import hashlib
+
     import yaml
 
     from .provenance import atomic_write_text
 
     text = yaml.safe_dump(_jsonable(values), sort_keys=False, allow_unicode=True)
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return
-    atomic_write_text(path, text)
+    path = folder / f"{report_id}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}.yaml"
+    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+        atomic_write_text(path, text)
+    return path
 
 
 def _connect(scheduler: str, timeout: float):
@@ -684,6 +759,9 @@ def run_batch(
     timeout: int | None = None,
     show_code: bool = False,
     connect_timeout: float = 30.0,
+    reason: str | None = None,
+    pdf: bool = False,
+    paper: str = "A4",
 ) -> BatchResult:
     """Run ``template`` once per grid row and write the batch summary.
 
@@ -702,7 +780,8 @@ def run_batch(
     retries : int
         Dask only: resubmissions of a report whose task failed because its worker died.
     force : bool
-        Redo every report, even those that are up to date.
+        Redo every report, even those that are up to date (a report folder that is
+        redone is always moved aside first, to ``<report_id>.superseded-<UTC time>``).
     progress : bool
         Show a progress bar on stderr.
     timeout : int, optional
@@ -711,6 +790,10 @@ def run_batch(
         Keep code cells in the HTML reports.
     connect_timeout : float
         Seconds to wait for the Dask scheduler.
+    reason : str, optional
+        Why the batch is run; recorded in every report's manifest.
+    pdf, paper : bool, str
+        Convert each report's HTML outputs to PDF (``"A4"`` or ``"Letter"``).
 
     Returns
     -------
@@ -737,17 +820,26 @@ def run_batch(
         raise InputError(f"parameter 'workers': got {workers!r}, expected an integer >= 1")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise InputError(f"parameter 'retries': got {retries!r}, expected an integer >= 0")
-    prepared = validate_grid(template, grid)
+    from .runner import PAPER_SIZES, _pdf_module, _writing
+
     out = Path(outdir).resolve()
+    prepared = validate_grid(template, grid, out)
     if out.exists() and not out.is_dir():
         raise InputError(f"output folder '{outdir}' exists and is not a folder")
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        raise InputError(f"--reason: got {reason!r}, expected a text saying why the reports are run")
+    if str(paper).lower() not in {p.lower() for p in PAPER_SIZES}:
+        raise InputError(f"--paper: got {paper!r}, expected one of {', '.join(PAPER_SIZES)}")
+    if pdf:
+        _pdf_module()  # chromium missing: one line, before anything is written
     n_workers = workers or os.cpu_count() or 1
     blas = 1 if (scheduler or n_workers > 1) else None
     client = _connect(scheduler, connect_timeout) if scheduler else None  # before anything is written
 
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "logs").mkdir(exist_ok=True)
-    (out / "params").mkdir(exist_ok=True)
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "logs").mkdir(exist_ok=True)
+        (out / "params").mkdir(exist_ok=True)
     outcomes: dict[str, ReportOutcome] = {}
     jobs: list[dict] = []
     by_id = {p.report_id: p for p in prepared}
@@ -756,12 +848,13 @@ def run_batch(
         if not force and _is_up_to_date(p, folder):
             outcomes[p.report_id] = _outcome(p, out, "skipped", 0.0, None, None)
             continue
-        params_file = out / "params" / f"{p.report_id}.yaml"
-        _write_params(params_file, p.values)
-        folder.mkdir(parents=True, exist_ok=True)
+        with _writing(out / "params"):
+            params_file = _write_params(out / "params", p.report_id, p.values)
+        # the report's runner moves an earlier run in its folder aside (see _run_one_main)
         jobs.append({"row": p.row, "report_id": p.report_id, "template": str(p.template), "outdir": str(folder),
                      "params_file": str(params_file), "log": str(out / "logs" / f"{p.report_id}.log"),
-                     "blas_threads": blas, "timeout": timeout, "show_code": show_code})
+                     "blas_threads": blas, "timeout": timeout, "show_code": show_code,
+                     "reason": reason.strip() if reason else None, "pdf": pdf, "paper": paper})
 
     bar = tqdm(total=len(prepared), initial=len(outcomes), file=sys.stderr, disable=not progress,
                unit="report", desc=f"pdkit batch {prepared[0].template.stem}", dynamic_ncols=True)
@@ -780,13 +873,18 @@ def run_batch(
         elif jobs:
             with ThreadPoolExecutor(max_workers=min(n_workers, len(jobs))) as pool:
                 futures = {pool.submit(_execute_one, job): job for job in jobs}
-                for fut in as_completed(futures):
-                    job = futures[fut]
-                    try:
-                        res = fut.result()
-                    except Exception as exc:  # a bug in the batch machinery must not lose the other reports
-                        res = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "duration_s": 0.0}
-                    done(job, res)
+                try:
+                    for fut in as_completed(futures):
+                        job = futures[fut]
+                        try:
+                            res = fut.result()
+                        except Exception as exc:  # a bug in the batch machinery must not lose the other reports
+                            res = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "duration_s": 0.0}
+                        done(job, res)
+                except BaseException:  # interrupted (Ctrl-C, SIGTERM): start no more reports, stop the running ones
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    _terminate_running()
+                    raise
     finally:
         bar.close()
         if client is not None:
@@ -798,12 +896,21 @@ def run_batch(
         reports = tuple(outcomes[p.report_id] for p in prepared)
         frame = _summary_frame(reports)
         summary_csv, summary_html = out / "summary.csv", out / "summary.html"
-        atomic_write_text(summary_csv, frame.to_csv(index=False))
-        atomic_write_text(summary_html, _summary_html(frame, prepared[0].template.stem, utc_now()))
+        with _writing(summary_csv):
+            atomic_write_text(summary_csv, _summary_csv(frame))
+        with _writing(summary_html):
+            atomic_write_text(summary_html, _summary_html(frame, prepared[0].template.stem, utc_now()))
     return BatchResult(out, reports, summary_csv, summary_html)
 
 
 # ---------------------------------------------------------------- command line
+
+
+_NOT_INSTALLED = object()
+
+
+def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"terminated by signal {signal.Signals(signum).name}")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -828,21 +935,41 @@ def _fail(message: str, code: int = 2) -> None:
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--show-code", is_flag=True, help="Keep code cells in the HTML reports.")
 @click.option("--timeout", type=click.IntRange(min=1), default=None, help="Per-cell timeout in seconds.")
-def batch_command(template, grid, outdir, workers, scheduler, retries, force, no_progress, show_code, timeout) -> None:
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why these reports are run (recorded in every manifest with user and host).")
+@click.option("--pdf", "pdf", is_flag=True,
+              help="Also convert every HTML output (reports, certificates) to PDF (needs chromium).")
+@click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False), default="A4",
+              show_default=True, help="Paper size of the PDFs.")
+def batch_command(template, grid, outdir, workers, scheduler, retries, force, no_progress, show_code, timeout,
+                  reason, pdf, paper) -> None:
     """Run TEMPLATE once per row of GRID, in parallel, and write a summary table.
 
     Every row is validated first (exit 2, nothing written, if any is invalid). A failed report
     does not stop the others. Reports that already succeeded with the same parameters and verify
-    unchanged are skipped on a re-run (use --force to redo them). Exit 0 when every report
-    succeeded or was skipped, 1 when any failed.
+    unchanged are skipped on a re-run (use --force to redo them); a report folder that is redone is
+    moved aside to REPORT_ID.superseded-<UTC time> first. Exit 0 when every report succeeded or was
+    skipped, 1 when any failed.
     """
     from .params import TemplateError
+    from .runner import DiskFullError
 
+    previous: Any = _NOT_INSTALLED
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM ends the batch like Ctrl-C: the running reports end failed with their manifests, and
+        # the summary is still written
+        previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         result = run_batch(template, grid, outdir, workers=workers, scheduler=scheduler or None, retries=retries,
-                           force=force, progress=not no_progress, timeout=timeout, show_code=show_code)
+                           force=force, progress=not no_progress, timeout=timeout, show_code=show_code,
+                           reason=reason, pdf=pdf, paper=paper)
     except (InputError, TemplateError) as exc:
         _fail(str(exc))
+    except DiskFullError as exc:
+        _fail(str(exc), 1)
+    finally:
+        if previous is not _NOT_INSTALLED:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
     counts = {s: sum(r.status == s for r in result.reports) for s in ("succeeded", "skipped", "failed")}
     click.echo(f"{len(result.reports)} reports: {counts['succeeded']} succeeded, {counts['skipped']} skipped, "
                f"{counts['failed']} failed")

@@ -6,6 +6,7 @@ starts and before anything is written.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import click  # noqa: E402
 from .errors import InputError
 from .params import TemplateError
 
-__all__ = ["main"]
+__all__ = ["main", "lab_environment", "reason_option", "pdf_options"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -63,6 +64,20 @@ def templates_cmd(only: str | None) -> None:
         click.echo("")
 
 
+def reason_option(f):
+    """``--reason TEXT``: why the report is run, recorded in the manifest (shared by run and batch)."""
+    return click.option("--reason", default=None, metavar="TEXT",
+                        help="Why this report is run (recorded in the manifest with user and host).")(f)
+
+
+def pdf_options(f):
+    """``--pdf`` and ``--paper A4|Letter`` (shared by run and batch)."""
+    f = click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False), default="A4",
+                     show_default=True, help="Paper size of the PDFs.")(f)
+    return click.option("--pdf", "pdf", is_flag=True,
+                        help="Also convert every HTML output (report, certificates) to PDF (needs chromium).")(f)
+
+
 @main.command("run", context_settings=CONTEXT)
 @click.argument("template")
 @click.option("-p", "--parameter", "params", multiple=True, nargs=2, metavar="NAME VALUE",
@@ -70,15 +85,24 @@ def templates_cmd(only: str | None) -> None:
 @click.option("-f", "--parameters-file", "param_file", type=click.Path(dir_okay=False), default=None,
               help="YAML file of name: value parameters (-p overrides it).")
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
-              help="Output folder (default ./reports/TEMPLATE).")
+              help="Output folder (default ./reports/TEMPLATE); must be new or empty unless --force.")
+@click.option("--force", is_flag=True,
+              help="Move an existing non-empty output folder aside to OUTDIR.superseded-<UTC time> first.")
+@reason_option
+@pdf_options
 @click.option("--show-code", is_flag=True, help="Keep code cells in the HTML (hidden by default).")
 @click.option("--timeout", type=int, default=None, help="Per-cell timeout in seconds.")
-def run_cmd(template, params, param_file, outdir, show_code, timeout) -> None:
+def run_cmd(template, params, param_file, outdir, force, reason, pdf, paper, show_code, timeout) -> None:
     """Validate parameters, execute TEMPLATE with papermill, and write the notebook, HTML and manifest.
 
-    Exit 0 on success, 2 on invalid parameters or input (nothing written), 1 when execution fails.
+    The output folder belongs to the run: an existing non-empty one is refused unless --force,
+    and a second run into it while one is running is refused. SIGTERM or Ctrl-C end the run as
+    failed, with its manifest.
+
+    Exit 0 on success, 2 on invalid parameters, input or output folder (nothing written),
+    1 when execution fails or the disk is full.
     """
-    from .runner import run_report
+    from .runner import DiskFullError, run_report
 
     values: dict[str, str] = {}
     for name, value in params:
@@ -86,9 +110,14 @@ def run_cmd(template, params, param_file, outdir, show_code, timeout) -> None:
             _fail(f"parameter '{name}' given twice")
         values[name] = value
     try:
-        result = run_report(template, values, outdir, param_file=param_file, show_code=show_code, timeout=timeout)
+        result = run_report(template, values, outdir, param_file=param_file, show_code=show_code, timeout=timeout,
+                            force=force, reason=reason, pdf=pdf, paper=paper)
     except (InputError, TemplateError) as exc:
         _fail(str(exc))
+    except DiskFullError as exc:
+        _fail(str(exc), 1)
+    if result.superseded is not None:
+        click.echo(f"earlier content moved to: {result.superseded}")
     if result.status == "succeeded":
         click.echo(f"report:   {result.html}")
         click.echo(f"notebook: {result.notebook}")
@@ -120,18 +149,42 @@ def verify_cmd(outdir: str) -> None:
               show_default=True, help="Output folder for the reports and index.html.")
 @click.option("--template", "only", multiple=True, help="Run only these templates (repeatable).")
 def demo_cmd(outdir: str, only: tuple[str, ...]) -> None:
-    """Run every standard report on the bundled sample data and write an index page."""
+    """Run every standard report on the bundled sample data and write an index page.
+
+    Re-running into the same folder moves the earlier demo aside to OUTDIR.superseded-<UTC time>.
+    """
     from .demo import run_demo
+    from .runner import DiskFullError
 
     try:
         index, results = run_demo(outdir, templates=list(only) or None, echo=click.echo)
     except (InputError, TemplateError) as exc:
         _fail(str(exc))
+    except DiskFullError as exc:
+        _fail(str(exc), 1)
     failed = [r for r in results if r.status != "succeeded"]
     click.echo(f"index: {index}")
     if failed:
         click.echo(f"pdkit: {len(failed)} report(s) failed: {', '.join(r.template for r in failed)}", err=True)
         sys.exit(1)
+
+
+def lab_environment(token: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for JupyterLab: the token travels in ``JUPYTER_TOKEN``, never on a command line.
+
+    jupyter_server's ``IdentityProvider.token`` default reads ``JUPYTER_TOKEN``
+    (jupyter_server/auth/identity.py, ``_token_default``); a process's environment
+    is readable only by its user, its command line (``/proc/PID/cmdline``) by everyone.
+
+    Examples
+    --------
+    >>> lab_environment("abc", {"PATH": "/bin", "JUPYTER_TOKEN_FILE": "/x"})
+    {'PATH': '/bin', 'JUPYTER_TOKEN': 'abc'}
+    """
+    env = dict(os.environ if base is None else base)
+    env.pop("JUPYTER_TOKEN_FILE", None)  # would be read only if JUPYTER_TOKEN were empty; keep one source
+    env["JUPYTER_TOKEN"] = token
+    return env
 
 
 @main.command("lab", context_settings=CONTEXT)
@@ -140,8 +193,10 @@ def demo_cmd(outdir: str, only: tuple[str, ...]) -> None:
 @click.option("--dir", "root", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder to serve (default: the kit's root with notebooks/ and templates/).")
 def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
-    """Start JupyterLab on 127.0.0.1 with a random token, on the kit's notebooks."""
-    import os
+    """Start JupyterLab on 127.0.0.1 with a random token, on the kit's notebooks.
+
+    The token is passed to JupyterLab in its environment, never on its command line.
+    """
     import secrets
 
     from ._paths import kit_root
@@ -149,14 +204,14 @@ def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
     token = secrets.token_hex(24)
     folder = Path(root).resolve() if root else kit_root()
     argv = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}"]
+            f"--ServerApp.root_dir={folder}"]
     if no_browser:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--ServerApp.allow_root=True")  # containers and CI run as root
     click.echo(f"JupyterLab on http://127.0.0.1:{port}/lab?token={token}")
-    sys.stdout.flush()  # execv replaces the process without flushing Python's buffers
-    os.execv(sys.executable, argv)
+    sys.stdout.flush()  # execve replaces the process without flushing Python's buffers
+    os.execve(sys.executable, argv, lab_environment(token))
 
 
 from .batch import batch_command  # noqa: E402  (only click at import time)

@@ -3,6 +3,14 @@
 Each template runs with its default parameters (which point into
 ``data_samples/``) into ``OUTDIR/<template>/``; an ``index.html`` links every
 report with its status, run time and the numbers it recorded.
+
+The demo owns ``OUTDIR`` like ``pdkit run --force`` owns its folder: running the
+demo again into the same folder first moves the earlier demo, whole, aside to
+the sibling ``OUTDIR.superseded-<UTC time>`` (delete those when no longer
+needed), so every report folder holds exactly one run and the index matches it.
+A second demo into the same folder while one runs is refused, and so is a
+non-empty folder that does not hold an earlier demo (``-o ~`` must not move a
+home folder aside).
 """
 from __future__ import annotations
 
@@ -12,7 +20,7 @@ from typing import Callable
 
 from .params import find_template, list_templates, template_title
 from .provenance import atomic_write_text, utc_now
-from .runner import RunResult, run_report
+from .runner import OutputFolderError, RunResult, _writing, claim_output_folder, run_report
 
 __all__ = ["run_demo", "index_html"]
 
@@ -55,6 +63,14 @@ check them with <code>pdkit verify {html.escape(str(outdir))}</code>.</p>
 """
 
 
+def _is_demo(folder: Path) -> bool:
+    """True when ``folder`` holds an earlier demo (its index page), so it may be moved aside."""
+    try:
+        return "<title>pdkit demo reports</title>" in (folder / "index.html").read_text(encoding="utf-8")[:2000]
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _short(value) -> str:
     text = f"{value:.4g}" if isinstance(value, float) and not isinstance(value, bool) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -64,21 +80,49 @@ def run_demo(
     outdir: str | Path = "pdkit-demo",
     templates: list[str] | None = None,
     echo: Callable[[str], None] = print,
+    *,
+    force: bool = True,
 ) -> tuple[Path, list[RunResult]]:
     """Run the templates on their default (sample) parameters and write ``index.html``.
 
-    Returns the index path and the run results (failed runs included).
+    Parameters
+    ----------
+    outdir : str or Path
+        The demo folder; an earlier demo in it is moved aside to
+        ``<outdir>.superseded-<UTC time>`` (``force=False`` refuses a non-empty folder instead).
+    templates : list of str, optional
+        Template names (default: all).
+    echo : callable
+        Progress messages.
+
+    Returns
+    -------
+    tuple
+        The index path and the run results (failed runs included).
+
+    Examples
+    --------
+    >>> index, results = run_demo("pdkit-demo", ["stability_shelf_life"])  # doctest: +SKIP
+    >>> [r.status for r in results]  # doctest: +SKIP
+    ['succeeded']
     """
     outdir = Path(outdir).resolve()
     names = templates or list_templates()
     for name in names:
         find_template(name)  # unknown names fail before anything runs
+    if force and outdir.is_dir() and any(outdir.iterdir()) and not _is_demo(outdir):
+        raise OutputFolderError(f"output folder '{outdir}' is not empty and does not hold an earlier pdkit demo: "
+                                f"choose a new folder")
     results: list[RunResult] = []
-    for name in names:
-        echo(f"running {name} ...")
-        result = run_report(name, {}, outdir / name)
-        echo(f"  {result.status} in {result.duration_s:.1f} s" + (f": {result.error}" if result.error else ""))
-        results.append(result)
-    index = outdir / "index.html"
-    atomic_write_text(index, index_html(results, outdir, utc_now()))
+    with claim_output_folder(outdir, force=force) as claim:
+        if claim.superseded is not None:
+            echo(f"earlier demo moved to {claim.superseded}")
+        for name in names:
+            echo(f"running {name} ...")
+            result = run_report(name, {}, outdir / name)
+            echo(f"  {result.status} in {result.duration_s:.1f} s" + (f": {result.error}" if result.error else ""))
+            results.append(result)
+        index = outdir / "index.html"
+        with _writing(index):
+            atomic_write_text(index, index_html(results, outdir, utc_now()))
     return index, results

@@ -100,6 +100,7 @@ __all__ = [
     "full_capsid_enrichment",
     "full_fraction_by_step",
     "estimated_particles_per_dose",
+    "purification_table",
 ]
 
 REQUIRED_COLUMNS = (
@@ -979,3 +980,127 @@ def estimated_particles_per_dose(harvest_titer: float, harvest_volume_per_dose: 
     if isinstance(lrv, bool) or not isinstance(lrv, (int, float)) or not math.isfinite(lrv):
         raise InputError(f"parameter 'lrv': expected a finite number, got {lrv!r}")
     return float(harvest_titer * harvest_volume_per_dose / 10.0**lrv)
+
+
+# --------------------------------------------------------------------------- purification table
+def purification_table(
+    table: pd.DataFrame | str | Path,
+    activity: str = "activity",
+    protein: str = "protein",
+    *,
+    start_label: str = "starting material",
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Classic enzyme/protein purification table: total protein and activity, specific activity,
+    yield and fold purification per step.
+
+    The step table carries two attributes per step: the biological ``activity`` (e.g.
+    ``conc_unit`` ``U/mL`` or ``IU/mL``) and total ``protein`` (a mass per volume, e.g.
+    ``mg/mL``).  The first row is the first step's load (the starting material); then one row
+    per step's pool.  Specific activity = total activity / total protein; yield = activity /
+    starting activity x 100 (cumulative, as printed in purification tables); purification
+    (fold) = specific activity / starting specific activity.  Berg, Tymoczko & Stryer,
+    *Biochemistry* 5th ed. (2002), Table 4.1.
+
+    Parameters
+    ----------
+    table : DataFrame or path
+        Step table (see the module docstring) with rows for both attributes at every step.
+    activity, protein : str
+        Attribute names of the activity and the total protein.
+    start_label : str
+        Label of the first row.
+    source : str, optional
+        Table name for messages.
+
+    Returns
+    -------
+    DataFrame
+        ``step, total_protein, protein_unit, total_activity, activity_unit, specific_activity,
+        specific_activity_unit, yield_pct, purification_fold, step_yield_pct, step_purification_fold``.
+
+    Raises
+    ------
+    InputError
+        An attribute missing at a step, protein not given as a mass per volume, activity given
+        as a mass, or a zero protein amount (the row is named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"step": ["IEX", "IEX"], "attribute": ["activity", "protein"],
+    ...     "volume_unit": "mL", "conc_unit": ["U/mL", "mg/mL"], "load_volume": 100,
+    ...     "load_conc": [50, 10], "pool_volume": 20, "pool_conc": [200, 2]})
+    >>> purification_table(t)[["step", "specific_activity", "yield_pct", "purification_fold"]]
+                    step  specific_activity  yield_pct  purification_fold
+    0  starting material                5.0      100.0                1.0
+    1                IEX              100.0       80.0               20.0
+    """
+    amounts = step_amounts(table, source)
+    name = amounts.attrs["source"]
+    act = _select(amounts, activity, "activity").set_index("step")
+    prot = _select(amounts, protein, "protein").set_index("step")
+    steps = list(dict.fromkeys(amounts["step"]))
+    for label, sel in ((activity, act), (protein, prot)):
+        missing = [s for s in steps if s not in sel.index]
+        if missing:
+            raise InputError(
+                f"{name}: attribute '{label}' has no row for step(s) " + ", ".join(f"'{s}'" for s in missing)
+                + "; a purification table needs activity and protein at every step"
+            )
+        if not sel.index.is_unique:
+            dup = sel.index[sel.index.duplicated()][0]
+            raise InputError(f"{name}: attribute '{label}' has more than one row for step '{dup}'")
+    p_unit, a_unit = str(prot["amount_unit"].iat[0]), str(act["amount_unit"].iat[0])
+    ureg = registry()
+    mass = ureg.Quantity(1, "g").dimensionality
+    if parse_unit(p_unit).dimensionality != mass:
+        raise InputError(
+            f"{name}, column 'conc_unit', {describe_rows(prot['row'].iloc[:1])}: protein '{protein}' is in "
+            f"{p_unit!r} amounts, expected a mass per volume such as 'mg/mL'"
+        )
+    if parse_unit(a_unit).dimensionality == mass:
+        raise InputError(
+            f"{name}, column 'conc_unit', {describe_rows(act['row'].iloc[:1])}: activity '{activity}' is a mass "
+            f"({a_unit!r}); expected activity units per volume such as 'U/mL' or 'IU/mL'"
+        )
+    for label, sel in ((activity, act), (protein, prot)):
+        cens = sel["pool_censored"] | sel["load_censored"]
+        if cens.any():
+            raise InputError(
+                f"{name}, column 'pool_qualifier', {describe_rows(sel.loc[cens, 'row'])}: {label} below the LOQ; "
+                "specific activity and purification are undefined"
+            )
+    zero = prot["pool_amount"] <= 0
+    if zero.any() or prot["load_amount"].iat[0] <= 0:
+        rows = prot.loc[zero, "row"] if zero.any() else prot["row"].iloc[:1]
+        raise InputError(
+            f"{name}, column 'pool_conc', {describe_rows(rows)}: protein '{protein}' amount is 0; "
+            "specific activity is undefined"
+        )
+    if act["load_amount"].iat[0] <= 0:
+        raise InputError(
+            f"{name}, column 'load_conc', {describe_rows(act['row'].iloc[:1])}: starting activity is 0; "
+            "yield and purification are undefined"
+        )
+    first = steps[0]
+    total_a = np.array([act.at[first, "load_amount"]] + [act.at[s, "pool_amount"] for s in steps], dtype=float)
+    total_p = np.array([prot.at[first, "load_amount"]] + [prot.at[s, "pool_amount"] for s in steps], dtype=float)
+    sa = total_a / total_p
+    a_in = np.array([np.nan] + [act.at[s, "load_amount"] for s in steps], dtype=float)
+    p_in = np.array([np.nan] + [prot.at[s, "load_amount"] for s in steps], dtype=float)
+    out = pd.DataFrame({
+        "step": [str(start_label)] + steps,
+        "total_protein": total_p,
+        "protein_unit": p_unit,
+        "total_activity": total_a,
+        "activity_unit": a_unit,
+        "specific_activity": sa,
+        "specific_activity_unit": f"{a_unit}/{p_unit}",
+        "yield_pct": 100 * total_a / total_a[0],
+        "purification_fold": sa / sa[0],
+        "step_yield_pct": 100 * total_a / a_in,
+        "step_purification_fold": sa / (a_in / p_in),
+    })
+    out.attrs.update(source=name, activity=activity, protein=protein)
+    return out

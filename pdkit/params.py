@@ -15,7 +15,16 @@ unbounded), ``{choices: ...}``, ``{file: suffixes}`` (the value is a path that
 must exist and parse), ``{column: FILEPARAM[, literals]}`` (names a column of that
 file), ``{value: FILEPARAM.COLUMN[, literals]}`` (occurs in that column) and
 ``{above: NAME}`` (a number that must exceed parameter ``NAME`` when both are
-set, such as an upper limit over a lower one).  Relative paths given by a user resolve against the
+set, such as an upper limit over a lower one) and ``{output: csv, xlsx}`` (a file
+the template writes: a relative name with no ``..`` component, ending in one of
+the suffixes or in none, the template then adding each).  A ``{file: yaml}``
+parameter called ``spec`` must be a valid specification (:func:`pdkit.specs.load_spec`)
+and one called ``mapping`` a valid column mapping (:func:`pdkit.mapping.load_mapping`).
+
+When the template has an input contract (:mod:`pdkit.contracts`), the ``data``
+file is checked against it (seen through the ``mapping`` when one is given) and
+every problem is listed in one :class:`~pdkit.errors.ParameterError`: a summary
+line, then one line per problem.  Relative paths given by a user resolve against the
 current directory; a template's default ``data_samples/...`` path resolves
 against the kit's sample folder.
 
@@ -69,7 +78,7 @@ __all__ = [
 ]
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
-_MARKER = re.compile(r"\{\s*(range|choices|file|column|value|above)\s*:\s*([^}]*)\}")
+_MARKER = re.compile(r"\{\s*(range|choices|file|column|value|above|output)\s*:\s*([^}]*)\}")
 _TABLE_SUFFIXES = {"csv", "tsv", "txt", "xlsx", "xlsm", "xls"}
 
 
@@ -92,6 +101,8 @@ class ParamSpec:
     column_of: tuple | None = None  # (file parameter, allowed literals...): value names a column of it
     value_of: tuple | None = None  # (file parameter, column, allowed literals...): value occurs in that column
     above: str | None = None  # name of a numeric parameter this one must exceed when both are set
+    output: tuple[str, ...] | None = None  # {output: csv, xlsx}: a relative file name the template writes
+    template: str | None = None  # the template declaring it (its input contract, pdkit.contracts)
 
     @property
     def type_label(self) -> str:
@@ -103,6 +114,9 @@ class ParamSpec:
             text = "one of " + ", ".join(repr(c) if isinstance(c, str) else str(c) for c in self.choices)
         elif self.file is not None:
             text = "an existing " + "/".join(self.file) + " file"
+        elif self.output is not None:
+            text = ("a relative file name (no absolute path, no '..') ending in "
+                    + " or ".join("." + x for x in self.output) + " or without a suffix")
         else:
             text = {"str": "a text", "int": "an integer", "float": "a float", "bool": "true or false",
                     "list": "a list", "dict": "a mapping"}[self.type]
@@ -208,6 +222,7 @@ def _notebook(nb_or_path: Any):
 def parse_parameters(notebook: Any) -> list[ParamSpec]:
     """Parse the ``parameters`` cell of a template (path or nbformat node) into specs."""
     nb = _notebook(notebook)
+    template_name = Path(notebook).stem if isinstance(notebook, (str, Path)) else None
     cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
         raise TemplateError(f"a template needs exactly one cell tagged 'parameters', found {len(cells)}")
@@ -232,7 +247,7 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         except ValueError:
             raise TemplateError(f"parameter '{name}': the default must be a literal") from None
         help_text = comments.get(node.end_lineno or node.lineno, comments.get(node.lineno, ""))
-        rng = choices = files = column_of = value_of = above = None
+        rng = choices = files = column_of = value_of = above = output = None
         for kind, body in _MARKER.findall(help_text):
             items = tuple(x.strip() for x in body.split(",") if x.strip())
             if kind in ("column", "value") and not items:
@@ -248,6 +263,11 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
                 above = body.strip()
             elif kind == "range":
                 rng = _parse_range(body, name)
+            elif kind == "output":
+                output = tuple(s.strip().lower().lstrip(".") for s in body.split(",") if s.strip())
+                if typ != "str" or not output:
+                    raise TemplateError(f"parameter '{name}': {{output: suffixes}} needs a str parameter and at "
+                                        "least one suffix")
             elif kind == "choices":
                 choices = tuple(_coerce_choice(c.strip(), typ) for c in body.split(",") if c.strip())
             else:
@@ -256,7 +276,7 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         if default is None:
             optional = True
         specs.append(ParamSpec(name, typ, default, help_clean, optional, rng, choices, files, column_of, value_of,
-                               above))
+                               above, output, template_name))
     names = [s.name for s in specs]
     by_name = {s.name: s for s in specs}
     for sp in specs:
@@ -366,6 +386,14 @@ def _check_file(path: Path, spec: ParamSpec, given: Any) -> None:
                 content = yaml.safe_load(fh)
             if not isinstance(content, (dict, list)):
                 raise InputError("the YAML file does not contain a mapping or list")
+            if spec.name == "spec":
+                from .specs import load_spec
+
+                load_spec(path)  # a specification is validated in full (lower > upper, unknown fields...)
+            elif spec.name == "mapping":
+                from .mapping import load_mapping
+
+                load_mapping(path)  # pydantic: unknown keys are errors naming the key
         elif suffix in {"nc", "nc4", "netcdf"}:
             import xarray as xr
 
@@ -408,9 +436,16 @@ def _read_table_cached(path: str, size: int, mtime_ns: int):
     return read_table(path)
 
 
-def _table_columns(path: str) -> tuple[list[str], Any]:
-    """Column names of a table file and a function giving a column's distinct values as text."""
+def _table_columns(path: str, mapping: str | None = None) -> tuple[list[str], Any]:
+    """Column names of a table file (read through a column mapping when given) and a function
+    giving a column's distinct values as text."""
     suffix = Path(path).suffix.lower().lstrip(".")
+    if mapping is not None and suffix in _TABLE_SUFFIXES:
+        from .mapping import apply_mapping
+
+        df = apply_mapping(path, mapping).table.drop(columns=["row"])
+        return [str(c) for c in df.columns], lambda col: sorted({str(v).strip() for v in df[col].dropna()}) \
+            if col in df.columns else None
     if suffix in {"nc", "nc4", "netcdf"}:
         import xarray as xr
 
@@ -430,8 +465,12 @@ def _items(value: Any) -> list[str]:
 
 
 def _check_columns(specs: list[ParamSpec], out: dict[str, Any]) -> None:
-    """Check {column: ...} and {value: ...} markers against the (already validated) data files."""
+    """Check {column: ...} and {value: ...} markers against the (already validated) data files.
+
+    With a ``mapping`` parameter set, the ``data`` file is seen through the column mapping.
+    """
     cache: dict[str, tuple] = {}
+    mapping = out.get("mapping") if any(s.name == "mapping" and s.file for s in specs) else None
     for spec in specs:
         marker = spec.column_of or spec.value_of
         if marker is None or out.get(spec.name) is None:
@@ -441,7 +480,7 @@ def _check_columns(specs: list[ParamSpec], out: dict[str, Any]) -> None:
         if path is None:
             continue
         if path not in cache:
-            cache[path] = _table_columns(path)
+            cache[path] = _table_columns(path, mapping if file_param == "data" else None)
         columns, values_of = cache[path]
         literals = set(marker[1:]) if spec.column_of else set(marker[2:])
         fname = Path(path).name
@@ -503,9 +542,33 @@ def _coerce(spec: ParamSpec, value: Any, from_string: bool) -> Any:
     return out
 
 
+def _check_output(spec: ParamSpec, value: Any, given: Any) -> None:
+    """{output: ...}: a relative file name inside the output folder with an allowed suffix (or none)."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    text = str(value).strip()
+    expected = spec.describe_expected()
+    why = None
+    if not text:
+        why = "empty name"
+    elif PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or PureWindowsPath(text).drive \
+            or text.startswith("~"):
+        why = "absolute path"
+    elif ".." in PurePosixPath(text.replace("\\", "/")).parts:
+        why = "'..' leaves the output folder"
+    else:
+        suffix = PurePosixPath(text.replace("\\", "/")).suffix.lower().lstrip(".")
+        if suffix and suffix not in (spec.output or ()):
+            why = f"wrong suffix '.{suffix}'"
+    if why:
+        raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {expected} ({why})")
+
+
 def _check_constraints(spec: ParamSpec, value: Any, given: Any) -> None:
     if value is None:
         return
+    if spec.output is not None:
+        _check_output(spec, value, given)
     if spec.choices is not None and value not in spec.choices:
         raise ParameterError(f"parameter '{spec.name}': got {_given(given)}, expected {spec.describe_expected()}")
     if spec.range is not None and spec.type in ("int", "float"):
@@ -585,7 +648,38 @@ def validate_parameters(
                 resolved.update(validate_parameters([spec], {}, fill_defaults=True, template_dir=template_dir))
         _check_columns(specs, resolved)
     _check_order(specs, out)
+    _check_contract(specs, out, template_dir)
     return out
+
+
+def _check_contract(specs: list[ParamSpec], out: dict[str, Any], template_dir: str | Path | None) -> None:
+    """Check the ``data`` file against the template's input contract (pdkit.contracts), listing
+    every problem in one :class:`ParameterError` (first line a summary, then one line each)."""
+    from .contracts import CONTRACTS, check_table
+
+    template = next((s.template for s in specs if s.template), None)
+    if template not in CONTRACTS or out.get("data") is None:
+        return
+    if Path(str(out["data"])).suffix.lower().lstrip(".") not in _TABLE_SUFFIXES:
+        return  # netCDF, YAML factor definitions: read by their own loaders
+    values = dict(out)
+    for spec in specs:  # parameters not validated this time are taken at their defaults
+        if spec.name not in values:
+            if spec.file is not None and spec.default is not None:
+                try:
+                    values.update(validate_parameters([spec], {}, fill_defaults=True, template_dir=template_dir))
+                except InputError:
+                    values[spec.name] = None
+            else:
+                values[spec.name] = spec.default
+    try:
+        _, problems = check_table(template, values["data"], values)
+    except InputError as exc:
+        raise ParameterError(f"parameter 'data': {exc}") from None
+    if problems:
+        from .contracts import format_problems
+
+        raise ParameterError("parameter 'data': " + format_problems(problems, Path(str(out["data"])).name, template))
 
 
 def _check_order(specs: list[ParamSpec], out: dict[str, Any]) -> None:

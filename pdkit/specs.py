@@ -36,7 +36,14 @@ Per attribute: ``name``, ``method``, ``unit`` (empty for dimensionless results
 such as pH), ``criterion`` and, by criterion, ``limit`` (``>=``, ``<=``),
 ``lower`` and ``upper`` (``range``) or ``expected`` (``conforms``: one text or a
 list of accepted texts).  Optional: ``decimals``, ``significant_figures``,
-``loq`` and ``note``.
+``loq``, ``note`` and ``bounds``.
+
+``bounds: [lo, hi]`` (either end may be ``null``) are the *physically possible* values
+of a result in the attribute's unit, e.g. ``[0, 100]`` for a percentage of a whole
+(supercoiled, full capsids) or ``[0, null]`` for a potency or a titer.  A result
+outside them is not a failing lot but a data error (a typo, a wrong unit), so
+:func:`evaluate_lots` and ``pdkit run`` reject it as invalid input instead of printing
+"Pass" or "Fail".  Limits must lie within the bounds.
 
 Reporting precision (decided here, after USP General Notices 7.20)
 -------------------------------------------------------------------
@@ -235,6 +242,29 @@ class Attribute(BaseModel):
     significant_figures: int | None = None
     loq: Decimal | None = None
     note: str = ""
+    bounds: tuple[Decimal | None, Decimal | None] | None = None
+
+    @field_validator("bounds", mode="before")
+    @classmethod
+    def _bounds(cls, v: Any) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") or len(v) != 2:
+            raise ValueError(f"expected [lower, upper] (either may be null), got {v!r}")
+        out = []
+        for x in v:
+            if x is None or (isinstance(x, str) and x.strip().lower() in ("", "null", "none", "~")):
+                out.append(None)
+                continue
+            d = _decimal(x)
+            if d is None:
+                raise ValueError(f"expected numbers or null in [lower, upper], got {x!r}")
+            out.append(d)
+        if out[0] is None and out[1] is None:
+            raise ValueError("give at least one of the two bounds, or leave 'bounds' out")
+        if out[0] is not None and out[1] is not None and not out[0] < out[1]:
+            raise ValueError(f"bounds need lower < upper, got [{out[0]}, {out[1]}]")
+        return tuple(out)
 
     @field_validator("name", "method", mode="before")
     @classmethod
@@ -303,6 +333,12 @@ class Attribute(BaseModel):
             raise ValueError(f"range needs lower < upper, got lower {self.lower} and upper {self.upper}")
         if self.loq is not None and self.loq < 0:
             raise ValueError(f"'loq' must be >= 0, got {self.loq}")
+        if self.bounds is not None:
+            if c == "conforms":
+                raise ValueError("'bounds' do not apply to criterion 'conforms'")
+            for lim in self.limits + ((self.loq,) if self.loq is not None else ()):
+                if not self.within_bounds(lim):
+                    raise ValueError(f"limit {lim} lies outside the physical bounds {self.bounds_text}")
         for lim in self.limits:
             if self.decimals is not None and _places(lim) > self.decimals:
                 raise ValueError(
@@ -319,6 +355,33 @@ class Attribute(BaseModel):
     def limits(self) -> tuple[Decimal, ...]:
         """The numeric limits (one for >=/<=, two for range, none otherwise)."""
         return tuple(x for x in (self.limit, self.lower, self.upper) if x is not None)
+
+    def within_bounds(self, value: Decimal | float) -> bool:
+        """True when ``value`` (in the attribute's unit) lies within ``bounds`` (or none are set).
+
+        Examples
+        --------
+        >>> a = Attribute(name="supercoiled", method="HPLC", unit="%", criterion=">=", limit="90.0",
+        ...               bounds=[0, 100])
+        >>> a.within_bounds(Decimal("99.5")), a.within_bounds(130), a.bounds_text
+        (True, False, '[0, 100] %')
+        """
+        if self.bounds is None:
+            return True
+        d = value if isinstance(value, Decimal) else _decimal(value)
+        if d is None:
+            return False
+        lo, hi = self.bounds
+        return (lo is None or d >= lo) and (hi is None or d <= hi)
+
+    @property
+    def bounds_text(self) -> str:
+        """``[0, 100] %`` style text of the bounds (empty when none)."""
+        if self.bounds is None:
+            return ""
+        lo, hi = ("-inf" if self.bounds[0] is None else str(self.bounds[0]),
+                  "inf" if self.bounds[1] is None else str(self.bounds[1]))
+        return f"[{lo}, {hi}]" + (f" {self.unit}" if self.unit else "")
 
     @property
     def is_numeric(self) -> bool:
@@ -818,6 +881,12 @@ def _evaluate_row(
             number = number * factor
             notes.append(f"converted from {unit}")
     censor = reading.censor
+    if attr.bounds is not None and not attr.within_bounds(number):
+        raise InputError(
+            f"{where}, column 'value': got {format_reported(number, None)}"
+            + (f" {attr.unit}" if attr.unit else "")
+            + f", expected a physically possible value within {attr.bounds_text} (bounds in the specification)"
+        )
     if censor is None and attr.loq is not None and number < attr.loq:
         notes.append(f"below LOQ ({format_reported(number, None)} measured)")
         number, censor = attr.loq, "<"

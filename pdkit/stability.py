@@ -23,6 +23,10 @@ earliest crossing (``dids_method="individual"``, the default); LeBlond, Griffith
 & Aubuchon (2011) keep the full model and its pooled mean square error
 (``dids_method="pooled_mse"``).
 
+A study with a single batch has nothing to pool: its own regression line and the
+same confidence bound give the shelf life (ICH Q1E single-batch / FDA single-lot
+convention; ``single_batch=True`` on the result, ``model="cics"``, no ANCOVA rows).
+
 The crossing is found by root finding on the continuous bound (Brent's method),
 not on a grid.  The lower bound ``a + b t - q se(t)`` is concave in ``t`` (and
 the upper bound convex), so the crossing, when it exists, is unique.
@@ -195,6 +199,10 @@ class ShelfLife:
         Longest time observed and the extrapolation check.
     notes : tuple of str
         Sentences about choices and warnings for reports.
+    single_batch : bool
+        True when the study has one batch: no poolability test applies, ``model`` is
+        ``"cics"`` (the batch's own regression line), ``ancova`` has no rows and
+        ``model_comparison`` one row.
     """
 
     model: str
@@ -221,6 +229,7 @@ class ShelfLife:
     horizon: float
     extrapolation: Extrapolation
     notes: tuple[str, ...]
+    single_batch: bool = False
     _lines: tuple = field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:  # DataFrames make the default repr unreadable
@@ -301,11 +310,6 @@ def _prepare(data: Any, time: str, response: str, batch: str) -> tuple[pd.DataFr
     clean = pd.DataFrame({"t": t.to_numpy(), "y": y.to_numpy(), "batch": b})
 
     levels = sorted(pd.unique(clean["batch"]))
-    if len(levels) < 2:
-        raise InputError(
-            f"{src}, column '{batch}': only one batch ({levels[0]!r}); the ICH Q1E poolability "
-            f"analysis needs at least 2 batches (3 recommended)"
-        )
     if clean["t"].nunique() < 2:
         raise InputError(
             f"{src}, column '{time}': only one time point ({clean['t'].iloc[0]:g}); "
@@ -319,6 +323,11 @@ def _prepare(data: Any, time: str, response: str, batch: str) -> tuple[pd.DataFr
                 f"({tb.iloc[0]:g}); every batch needs two or more time points"
             )
     n, k = len(clean), len(levels)
+    if k == 1 and n < 3:
+        raise InputError(
+            f"{src}: {n} results for the single batch {levels[0]!r} leave no degrees of freedom for the "
+            f"residual error of its regression line (need 3 or more results)"
+        )
     if n - 2 * k < 1:
         raise InputError(
             f"{src}: {n} results for {k} batches leave no degrees of freedom for the residual "
@@ -463,6 +472,62 @@ def _extrapolation(max_time: float, value: float, time_unit: str | None) -> Extr
     )
 
 
+def _single_batch(clean: pd.DataFrame, src: str, level: str, lower_v: float | None, upper_v: float | None,
+                  alpha_v: float, pool_v: float, dids_method: str, sided: str, horizon_v: float, max_time: float,
+                  time: str, response: str, batch: str, time_unit: str | None) -> ShelfLife:
+    """Shelf life of a one-batch study: the batch's own regression line and its confidence bound.
+
+    ICH Q1E section 2.3 / Appendix B.1 and the FDA single-lot convention: the earliest time at
+    which the one-sided 95 % confidence bound on the mean (two-sided with both limits) crosses
+    the acceptance criterion.  No poolability test applies.
+    """
+    y = clean["y"]
+    X = _design(clean, [level], "cics")
+    res = sm.OLS(y, X).fit()
+    scale = float(np.sum((y - y.mean()) ** 2))
+    if not float(res.ssr) > 1e-24 * max(scale, 1e-300):
+        raise InputError(
+            f"{src}, column '{response}': batch {level!r} lies exactly on a line (residual variance 0); "
+            f"its confidence bound is undefined"
+        )
+    n = len(clean)
+    line = _line_from_fit(res, "intercept", "slope", level, n)
+    _check_intercepts([line], lower_v, upper_v, src, batch)
+    raw_value, limit_crossed = _evaluate([line], lower_v, upper_v, alpha_v, sided, max_time)[0]
+    crosses = math.isfinite(raw_value) and raw_value <= horizon_v
+    value = raw_value if crosses else math.inf
+    notes = [
+        f"One batch ({level!r}): no poolability test applies; the shelf life comes from this batch's own "
+        f"regression line and its {'two-sided' if sided == 'two' else 'one-sided'} "
+        f"{100 * (1 - alpha_v):g} % confidence bound (ICH Q1E, single-batch convention). ICH Q1E expects data "
+        f"from at least 3 batches for a shelf-life proposal."
+    ]
+    if not crosses:
+        limit_crossed = None
+        notes.append("The confidence bound does not reach a limit within the search horizon "
+                     f"{horizon_v:.4g}: the shelf life is not limited by this attribute (reported as inf).")
+    if crosses and raw_value == 0.0:
+        notes.append("The confidence bound is already outside a limit at time 0: shelf life 0.")
+    per_batch = pd.DataFrame([{"batch": level, "n": n, "intercept": line.intercept, "slope": line.slope,
+                               "df": line.df, "shelf_life": value, "limit_crossed": limit_crossed}])
+    comparison = pd.DataFrame([{"model": "cics", "intercepts": "common", "slopes": "common", "shelf_life": value,
+                                "limit_crossed": limit_crossed, "worst_batch": level, "selected": True}])
+    ancova = pd.DataFrame(columns=["test", "source", "ss", "df", "ms", "F", "df_resid", "mse_full", "p_value",
+                                   "pool_alpha", "poolable", "used"])
+    extra = _extrapolation(max_time, value, time_unit)
+    if extra.beyond_data:
+        notes.append(extra.message)
+        warnings.warn(extra.message, ExtrapolationWarning, stacklevel=3)
+    return ShelfLife(
+        model="cics", shelf_life=float(value), crosses=bool(crosses), limit_crossed=limit_crossed,
+        worst_batch=level if crosses else None, ancova=ancova, per_batch=per_batch, model_comparison=comparison,
+        fit=res, models={"cics": res}, batch_fits={level: res}, lower=lower_v, upper=upper_v, alpha=alpha_v,
+        pool_alpha=pool_v, dids_method=dids_method, sided=sided, t_quantile=_quantile(alpha_v, sided, line.df),
+        time=time, response=response, batch=batch, horizon=float(horizon_v), extrapolation=extra,
+        notes=tuple(notes), single_batch=True, _lines=(line,),
+    )
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -492,7 +557,9 @@ def shelf_life(
     response : str
         Column with the measured attribute (potency, titer, % aggregates, ...).
     batch : str
-        Column identifying the batch (lot); at least 2 batches.
+        Column identifying the batch (lot).  With one batch there is no poolability
+        test: the batch's own line and confidence bound give the shelf life
+        (``single_batch=True``; ICH Q1E expects at least 3 batches for a proposal).
     lower, upper : float, optional
         Acceptance criteria.  At least one is required; with both the bounds
         are two-sided (``alpha/2`` per side), with one the bound is one-sided.
@@ -518,7 +585,7 @@ def shelf_life(
     ------
     InputError
         Missing columns, non-numeric or negative times, non-numeric responses,
-        a single batch or time point, no limit, or a fitted value at time 0 that
+        a single time point, fewer than 3 results for one batch, no limit, or a fitted value at time 0 that
         is already outside a limit.
 
     References
@@ -565,6 +632,10 @@ def shelf_life(
         if horizon_v <= 0:
             raise InputError(f"parameter 'horizon': expected a value > 0, got {horizon!r}")
     sided = "two" if (lower_v is not None and upper_v is not None) else ("lower" if lower_v is not None else "upper")
+
+    if len(levels) == 1:
+        return _single_batch(clean, src, levels[0], lower_v, upper_v, alpha_v, pool_v, dids_method, sided,
+                             horizon_v, max_time, time, response, batch, time_unit)
 
     # --- fit the three nested models (cell-means coding) --------------------------------------
     y = clean["y"]

@@ -14,7 +14,14 @@ Conventions (each is documented on the function that uses it):
 * Capability uses the within-subgroup sigma for Cp/Cpk (average moving range /
   d2(2) for individual values, average subgroup range / d2(m) for subgroups of
   size m, as in Montgomery's *Introduction to Statistical Quality Control*) and the
-  overall sample standard deviation for Pp/Ppk.
+  overall sample standard deviation for Pp/Ppk.  Run rules (:mod:`pdkit.trending`) are checked
+  on the values in the given order; signals put a warning in the result next to the indices.
+* Log-normal attributes (titers, impurities): ``transform="log10"`` computes the interval on
+  log10 values and back-transforms it; zeros and negatives are refused.
+* Nonparametric tolerance limits are order statistics chosen with the exact binomial
+  confidence (Wilks 1941; Hahn & Meeker 1991); too small an n raises with the minimum n.
+* Proposed limits are rounded outward to a reporting step or to significant figures, and
+  clipped to physical ``bounds`` (with a note) so that no limit is physically impossible.
 
 Examples
 --------
@@ -53,6 +60,12 @@ __all__ = [
     "normality",
     "Normality",
     "spec_proposal",
+    "nonparametric_tolerance_interval",
+    "NonparametricToleranceInterval",
+    "nonparametric_min_n",
+    "reporting_step",
+    "round_limit",
+    "format_limit",
     "D2",
     "as_values",
 ]
@@ -66,6 +79,7 @@ D2: dict[int, float] = {
 
 _SIDES = ("two", "lower", "upper")
 _METHODS = ("exact", "howe", "guenther")
+_TRANSFORMS = ("none", "log10")
 
 
 # ----------------------------------------------------------------------------- validation
@@ -137,6 +151,61 @@ def _check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
     if value not in choices:
         raise InputError(f"parameter '{name}': expected one of {', '.join(repr(c) for c in choices)}, got {value!r}")
     return str(value)
+
+
+def _log10(x: np.ndarray, name: str = "values", labels: Sequence[Any] | None = None) -> np.ndarray:
+    """log10 of ``x`` or :class:`InputError` naming the first value that is zero or negative."""
+    bad = np.flatnonzero(x <= 0)
+    if bad.size:
+        i = int(bad[0])
+        lot = f" (lot {labels[i]!r})" if labels is not None else ""
+        raise InputError(
+            f"{name}, position {i + 1}{lot}: {x[i]:g} cannot be log-transformed (transform='log10' needs every value "
+            f"> 0; {bad.size} value(s) <= 0); use transform='none' or method='nonparametric'"
+        )
+    return np.log10(x)
+
+
+def _check_bounds(bounds: Any) -> tuple[float | None, float | None] | None:
+    if bounds is None:
+        return None
+    if isinstance(bounds, (str, bytes)) or not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+        raise InputError(f"parameter 'bounds': expected (lower, upper) with None for an open end, e.g. (0, None) "
+                         f"or (0, 100), got {bounds!r}")
+    lo = number(bounds[0], "bounds", allow_none=True)
+    hi = number(bounds[1], "bounds", allow_none=True)
+    if lo is not None and hi is not None and not lo < hi:
+        raise InputError(f"parameter 'bounds': expected lower < upper, got {bounds!r}")
+    return (lo, hi)
+
+
+def _values_within(x: np.ndarray, bounds: tuple[float | None, float | None] | None, name: str = "values") -> None:
+    if bounds is None:
+        return
+    lo, hi = bounds
+    for i, v in enumerate(x):
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise InputError(f"{name}, position {i + 1}: {v:g} lies outside the physical bounds "
+                             f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]; "
+                             "a data error (typo, wrong unit)?")
+
+
+def _clip(lower: float | None, upper: float | None, bounds: tuple[float | None, float | None] | None,
+          what: str) -> tuple[float | None, float | None, list[str]]:
+    """Clip limits to physical bounds, with one note per clipped limit."""
+    notes: list[str] = []
+    if bounds is None:
+        return lower, upper, notes
+    blo, bhi = bounds
+    if lower is not None and blo is not None and lower < blo:
+        notes.append(f"{what} lower limit {lower:.4g} is below the physical bound {blo:g} and was set to {blo:g}; "
+                     "a one-sided upper limit may describe this attribute better")
+        lower = blo
+    if upper is not None and bhi is not None and upper > bhi:
+        notes.append(f"{what} upper limit {upper:.4g} is above the physical bound {bhi:g} and was set to {bhi:g}; "
+                     "a one-sided lower limit may describe this attribute better")
+        upper = bhi
+    return lower, upper, notes
 
 
 def _exact_two_sided(n: int, p: float, g: float) -> float:
@@ -273,6 +342,9 @@ class ToleranceInterval:
     confidence: float
     sided: str
     method: str
+    transform: str = "none"
+    bounds: tuple[float | None, float | None] | None = None
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
@@ -285,8 +357,10 @@ def tolerance_interval(
     confidence: float = 0.95,
     sided: str = "two",
     method: str = "exact",
+    transform: str = "none",
+    bounds: tuple[float | None, float | None] | None = None,
 ) -> ToleranceInterval:
-    """Normal tolerance interval for ``values``.
+    """Normal (or log-normal) tolerance interval for ``values``.
 
     Parameters
     ----------
@@ -294,25 +368,187 @@ def tolerance_interval(
         At least 2 results; text, missing or infinite values raise :class:`InputError`.
     coverage, confidence, sided, method
         As in :func:`tolerance_factor`.
+    transform : {"none", "log10"}
+        ``"log10"`` for log-normal attributes (titers, impurities, endotoxin): the normal interval
+        ``m ± k s`` is computed on the log10 values and back-transformed, ``10**(m ± k s)``
+        (Krishnamoorthy & Mathew 2009, *Statistical Tolerance Regions*, the log-normal case).
+        A zero or negative value raises :class:`InputError` naming its position.  ``mean`` and
+        ``sd`` are then those of the log10 values (``10**mean`` is the geometric mean).
+    bounds : (lower, upper), optional
+        Physical bounds of the attribute, ``None`` for an open end, e.g. ``(0, None)`` for a
+        yield or ``(0, 100)`` for a percentage.  A value outside raises; a limit beyond a bound is
+        clipped to it and the result's ``notes`` say so.
 
     Returns
     -------
     ToleranceInterval
-        ``lower``, ``upper`` (``None`` on the open side), ``k``, ``n``, ``mean``, ``sd``.
+        ``lower``, ``upper`` (``None`` on the open side), ``k``, ``n``, ``mean``, ``sd``,
+        ``transform``, ``bounds``, ``notes``.
 
     Examples
     --------
     >>> ti = tolerance_interval([1.80, 1.82, 1.81, 1.83, 1.79, 1.82], coverage=0.95, sided="lower")
     >>> ti.upper is None, round(ti.lower, 3)
     (True, 1.757)
+    >>> lg = tolerance_interval([1e12, 2e12, 4e12, 2e12], coverage=0.9, transform="log10")
+    >>> f"{lg.lower:.2e}", round(10 ** lg.mean / 1e12, 3)
+    ('9.59e+10', 2.0)
     """
     x = as_values(values, "values", min_n=2)
+    transform = _check_choice(transform, "transform", _TRANSFORMS)
+    bnd = _check_bounds(bounds)
+    _values_within(x, bnd)
     k = tolerance_factor(x.size, coverage, confidence, sided, method)
-    mean = float(np.mean(x))
-    sd = float(np.std(x, ddof=1))
+    y = _log10(x) if transform == "log10" else x
+    mean = float(np.mean(y))
+    sd = float(np.std(y, ddof=1))
     lower = mean - k * sd if sided in ("two", "lower") else None
     upper = mean + k * sd if sided in ("two", "upper") else None
-    return ToleranceInterval(lower, upper, k, int(x.size), mean, sd, float(coverage), float(confidence), sided, method)
+    if transform == "log10":
+        lower = None if lower is None else float(10.0**lower)
+        upper = None if upper is None else float(10.0**upper)
+    lower, upper, notes = _clip(lower, upper, bnd, "tolerance interval")
+    return ToleranceInterval(lower, upper, k, int(x.size), mean, sd, float(coverage), float(confidence), sided, method,
+                             transform, bnd, tuple(notes))
+
+
+# ----------------------------------------------------------------------------- nonparametric
+@dataclass(frozen=True)
+class NonparametricToleranceInterval:
+    """Distribution-free tolerance interval from order statistics (``None`` on an open side).
+
+    ``lower_rank``/``upper_rank`` are the 1-based ranks of the order statistics used (1 = the
+    smallest value, n = the largest); ``achieved_confidence`` is the exact confidence they give
+    (>= the requested one); ``min_n`` is the smallest sample for which the extreme values give it.
+    """
+
+    lower: float | None
+    upper: float | None
+    n: int
+    coverage: float
+    confidence: float
+    sided: str
+    lower_rank: int | None
+    upper_rank: int | None
+    achieved_confidence: float
+    min_n: int
+    bounds: tuple[float | None, float | None] | None = None
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
+        return dict(self.__dict__)
+
+
+def _np_confidence(n: int, r: int, p: float, sided: str) -> float:
+    """Confidence that order statistics with ``r`` values cut from each open end cover p.
+
+    One-sided, X_(r) as lower limit: P(1 - U_(r) >= p) = P(Binomial(n, 1 - p) >= r).
+    Two-sided symmetric, X_(r) .. X_(n+1-r): coverage ~ Beta(n + 1 - 2r, 2r), so
+    P(coverage >= p) = P(Binomial(n, p) <= n - 2r)  (Hahn & Meeker 1991, section 5.3).
+    """
+    if sided == "two":
+        return float(sps.binom.cdf(n - 2 * r, n, p)) if n - 2 * r >= 0 else 0.0
+    return float(sps.binom.sf(r - 1, n, 1 - p))
+
+
+def nonparametric_min_n(coverage: float = 0.99, confidence: float = 0.95, sided: str = "two") -> int:
+    """Smallest n whose extreme order statistics (min and/or max) give a distribution-free tolerance
+    interval covering ``coverage`` with ``confidence``.
+
+    One-sided: the smallest n with ``1 - coverage**n >= confidence``; two-sided (min and max): the
+    smallest n with ``1 - n coverage**(n-1) + (n-1) coverage**n >= confidence`` (Wilks 1941;
+    NIST/SEMATECH e-Handbook 7.2.6.4; Hahn & Meeker 1991, Tables A.17/A.18).
+
+    Examples
+    --------
+    >>> nonparametric_min_n(0.95, 0.95, "upper"), nonparametric_min_n(0.95, 0.95, "two")
+    (59, 93)
+    """
+    p = _check_fraction(coverage, "coverage")
+    g = _check_fraction(confidence, "confidence")
+    sided = _check_choice(sided, "sided", _SIDES)
+    if sided != "two":
+        n = max(1, math.ceil(math.log(1 - g) / math.log(p)))
+        while _np_confidence(n, 1, p, sided) < g:  # guard against rounding in the logarithms
+            n += 1
+        while n > 1 and _np_confidence(n - 1, 1, p, sided) >= g:
+            n -= 1
+        return n
+    # NIST 7.2.6.4 approximation N ~ chi2_{g,4} (1 + p) / (4 (1 - p)) + 1/2, then the exact search
+    n = max(2, int(sps.chi2.ppf(g, 4) * (1 + p) / (4 * (1 - p)) + 0.5) - 5)
+    while _np_confidence(n, 1, p, "two") < g:
+        n += 1
+    while n > 2 and _np_confidence(n - 1, 1, p, "two") >= g:
+        n -= 1
+    return n
+
+
+def nonparametric_tolerance_interval(
+    values: Any,
+    coverage: float = 0.99,
+    confidence: float = 0.95,
+    sided: str = "two",
+    bounds: tuple[float | None, float | None] | None = None,
+) -> NonparametricToleranceInterval:
+    """Distribution-free tolerance interval from order statistics (no normality assumed).
+
+    The limits are the order statistics X_(r) (lower) and X_(n+1-r) (upper) with the largest
+    ``r`` whose exact binomial confidence (:func:`scipy.stats.binom`) is at least ``confidence``;
+    two-sided intervals cut ``r`` values from each end (symmetric, Wilks 1941).  With ``r = 1``
+    the limits are the sample minimum and/or maximum.
+
+    Parameters
+    ----------
+    values : sequence of numbers or pandas Series
+    coverage, confidence : float
+        As in :func:`tolerance_interval`.
+    sided : {"two", "lower", "upper"}
+    bounds : (lower, upper), optional
+        Physical bounds; a value outside raises :class:`InputError`.
+
+    Returns
+    -------
+    NonparametricToleranceInterval
+
+    Raises
+    ------
+    InputError
+        When ``n`` is below :func:`nonparametric_min_n`; the message states the minimum n.
+
+    Examples
+    --------
+    >>> ti = nonparametric_tolerance_interval(list(range(1, 60)), 0.95, 0.95, sided="upper")
+    >>> ti.upper, ti.upper_rank, round(ti.achieved_confidence, 4)
+    (59.0, 59, 0.9515)
+    """
+    p = _check_fraction(coverage, "coverage")
+    g = _check_fraction(confidence, "confidence")
+    sided = _check_choice(sided, "sided", _SIDES)
+    bnd = _check_bounds(bounds)
+    x = as_values(values, "values", min_n=2)
+    _values_within(x, bnd)
+    n = int(x.size)
+    need = nonparametric_min_n(p, g, sided)
+    if n < need:
+        ends = "the smallest and largest values" if sided == "two" else (
+            "the smallest value" if sided == "lower" else "the largest value")
+        raise InputError(
+            f"values: n = {n} is too few for a nonparametric {sided}-sided tolerance interval covering {p:g} with "
+            f"confidence {g:g}; at least {need} values are needed (limit = {ends}); use a normal or log10 "
+            "tolerance interval, or lower coverage/confidence"
+        )
+    r = 1
+    while _np_confidence(n, r + 1, p, sided) >= g:
+        r += 1
+    xs = np.sort(x)
+    lower = float(xs[r - 1]) if sided in ("two", "lower") else None
+    upper = float(xs[n - r]) if sided in ("two", "upper") else None
+    return NonparametricToleranceInterval(
+        lower, upper, n, p, g, sided,
+        r if lower is not None else None, n + 1 - r if upper is not None else None,
+        _np_confidence(n, r, p, sided), need, bnd, (),
+    )
 
 
 # ----------------------------------------------------------------------------- capability
@@ -321,7 +557,9 @@ class Capability:
     """Process capability indices; ``None`` where a limit needed for an index is missing.
 
     ``cp, cpk, cpl, cpu`` use ``sigma_within``; ``pp, ppk, ppl, ppu`` use ``sigma_overall``.
-    Confidence intervals are ``(low, high)`` tuples at ``confidence``.
+    Confidence intervals are ``(low, high)`` tuples at ``confidence``.  ``stable`` (True, False,
+    or None when not checked), ``n_signals`` and ``warning`` come from the run rules;
+    :meth:`summary` never states Cpk/Ppk without the warning.
     """
 
     cp: float | None
@@ -349,10 +587,31 @@ class Capability:
     confidence: float
     ppm_expected_overall: float
     ppm_observed: float
+    stable: bool | None = None
+    n_signals: int | None = None
+    warning: str = ""
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
         return dict(self.__dict__)
+
+    def summary(self) -> str:
+        """One line: Cpk and Ppk, followed by the stability warning when run rules fired.
+
+        Examples
+        --------
+        >>> c = capability([10.0, 10.2, 9.9, 10.1, 10.0, 10.3, 9.8, 10.1], lsl=9, usl=11)
+        >>> c.summary()
+        'Cpk 1.32, Ppk 1.97 (n = 8); no run-rule signals (nelson)'
+        """
+        def f(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.2f}"
+
+        text = f"Cpk {f(self.cpk)}, Ppk {f(self.ppk)} (n = {self.n})"
+        if self.warning:
+            return f"{text}; WARNING: {self.warning}"
+        return text + (f"; {self.notes[0]}" if self.notes else "")
 
     def table(self) -> pd.DataFrame:
         """Tidy table: one row per index with its estimate and confidence limits."""
@@ -373,6 +632,7 @@ class Capability:
         df = pd.DataFrame(rows)
         for c in ("estimate", "ci_low", "ci_high"):
             df[c] = pd.array(df[c].tolist(), dtype="Float64")
+        df.attrs["warning"] = self.warning
         return df
 
 
@@ -401,6 +661,7 @@ def capability(
     target: float | None = None,
     subgroup_size: int = 1,
     confidence: float = 0.95,
+    rules: str | None = "nelson",
 ) -> Capability:
     """Process capability (Cp, Cpk, Pp, Ppk, Cpm) with confidence intervals.
 
@@ -420,6 +681,12 @@ def capability(
     confidence : float
         Level of the confidence intervals: chi-square interval for Cp and Pp (with n - 1 df),
         Bissell's (1990) normal approximation ``C ± z sqrt(1/(9n) + C^2/(2(n-1)))`` for Cpk and Ppk.
+    rules : {"nelson", "western_electric"} or None
+        Run rules applied to the values in the given (time) order with
+        :func:`pdkit.trending.imr_chart` (individual values only).  Capability indices predict
+        nothing for a process that is not stable, so when any rule fires the result has
+        ``stable=False``, ``n_signals`` and a ``warning`` (also in :meth:`Capability.summary`
+        and ``table().attrs["warning"]``).  ``None`` skips the check (``stable=None``).
 
     Returns
     -------
@@ -494,6 +761,7 @@ def capability(
         out |= x < lo
     if hi is not None:
         out |= x > hi
+    stable, n_sig, warning, notes = _stability(x, rules, m)
     return Capability(
         cp=cp, cpk=cpk, cpl=cpl, cpu=cpu, pp=pp, ppk=ppk, ppl=ppl, ppu=ppu, cpm=cpm,
         cp_ci=_chi2_ci(cp, n, conf), pp_ci=_chi2_ci(pp, n, conf),
@@ -501,7 +769,35 @@ def capability(
         sigma_within=sigma_w, sigma_overall=sigma_o, sigma_within_method=how,
         n=n, mean=mean, lsl=lo, usl=hi, target=tgt, subgroup_size=m, confidence=conf,
         ppm_expected_overall=float((below + above) * 1e6), ppm_observed=float(out.mean() * 1e6),
+        stable=stable, n_signals=n_sig, warning=warning, notes=notes,
     )
+
+
+def _stability(x: np.ndarray, rules: str | None, subgroup_size: int = 1,
+               labels: Sequence[Any] | None = None) -> tuple[bool | None, int | None, str, tuple[str, ...]]:
+    """Run rules on ordered values: (stable, number of signals, warning, notes)."""
+    if rules is None:
+        return None, None, "", ("run rules not checked (rules=None): stability unknown",)
+    if rules not in ("nelson", "western_electric"):
+        raise InputError(f"parameter 'rules': expected 'nelson', 'western_electric' or None, got {rules!r}")
+    if subgroup_size != 1:
+        return None, None, "", ("run rules not checked for subgroups (individual values only): stability unknown",)
+    if x.size < 3:
+        return None, None, "", ("too few values (< 3) for run rules: stability unknown",)
+    from .trending import imr_chart  # trending imports this module: import here
+
+    try:
+        chart = imr_chart(x, labels=labels, rules=rules)
+    except InputError:
+        return None, None, "", ("run rules could not be evaluated (no moving range): stability unknown",)
+    n_sig = int(len(chart.signals))
+    if n_sig == 0:
+        return True, 0, "", (f"no run-rule signals ({rules})",)
+    where = sorted({str(v) for v in chart.signals["label"]}, key=lambda t: (len(t), t))
+    shown = ", ".join(where[:8]) + (f" and {len(where) - 8} more" if len(where) > 8 else "")
+    warning = (f"process not stable: {n_sig} run-rule signal(s) ({rules} rules) at point(s) {shown}; "
+               "Cpk/Ppk assume a stable process and do not predict future lots")
+    return False, n_sig, warning, (warning,)
 
 
 # ----------------------------------------------------------------------------- normality
@@ -591,6 +887,100 @@ def _data_step(x: np.ndarray) -> float:
     return float(Decimal(1).scaleb(-places))
 
 
+def _sig_step(value: float, sig_figs: int) -> float:
+    """Step of the last of ``sig_figs`` significant figures of ``value`` (a power of ten)."""
+    if value == 0:
+        return float(Decimal(1).scaleb(-(sig_figs - 1)))
+    e = math.floor(math.log10(abs(value)))
+    return float(Decimal(1).scaleb(e - sig_figs + 1))
+
+
+def _check_sig_figs(sig_figs: Any) -> int:
+    if isinstance(sig_figs, (bool, np.bool_)) or not isinstance(sig_figs, (int, np.integer)) or not 1 <= sig_figs <= 15:
+        raise InputError(f"parameter 'sig_figs': expected a whole number 1..15, got {sig_figs!r}")
+    return int(sig_figs)
+
+
+def reporting_step(values: Any, sig_figs: int | None = None) -> float:
+    """Reporting step (precision) for limits on ``values``.
+
+    With ``sig_figs``: the step of the last of ``sig_figs`` significant figures at the magnitude of
+    the largest |value| (``2.08e12`` with 2 figures -> ``1e11``).  Without: the finest decimal step
+    the values use (0.1 for 93.4, 0.01 for 1.81) -- unless the values carry more than 4
+    significant figures at their magnitude (titers stored as 2081883753714, computed results), in
+    which case 3 significant figures are used, because no assay resolves more.
+
+    Examples
+    --------
+    >>> reporting_step([93.4, 92.1]), reporting_step([1.81, 1.8])
+    (0.1, 0.01)
+    >>> reporting_step([2.35e12, 1.9e12], sig_figs=2), reporting_step([2081883753714.0, 1.9e12])
+    (100000000000.0, 10000000000.0)
+    """
+    x = as_values(values, "values", min_n=1)
+    top = float(np.max(np.abs(x)))
+    if sig_figs is not None:
+        return _sig_step(top, _check_sig_figs(sig_figs))
+    step = _data_step(x)
+    if top > 0 and step < _sig_step(top, 4):
+        return _sig_step(top, 3)
+    return step
+
+
+def round_limit(value: float, step: float | None = None, sig_figs: int | None = None,
+                direction: str = "nearest") -> float:
+    """Round a limit to a multiple of ``step`` or to ``sig_figs`` significant figures of itself.
+
+    ``direction`` ``"down"`` (a lower limit, rounded outward), ``"up"`` (an upper limit) or
+    ``"nearest"`` (half away from zero).  Decimal arithmetic: no binary artefacts.
+
+    Examples
+    --------
+    >>> round_limit(2081883753714.0, sig_figs=2, direction="down")
+    2000000000000.0
+    >>> round_limit(2181883753714.0, sig_figs=2, direction="down"), round_limit(89.87, step=0.1, direction="up")
+    (2100000000000.0, 89.9)
+    """
+    v = number(value, "value")
+    if (step is None) == (sig_figs is None):
+        raise InputError("round_limit: give exactly one of 'step' and 'sig_figs'")
+    if step is not None:
+        st = number(step, "step", positive=True)
+    else:
+        st = _sig_step(v, _check_sig_figs(sig_figs))
+    direction = _check_choice(direction, "direction", ("nearest", "down", "up"))
+    if direction == "nearest":
+        from decimal import ROUND_HALF_UP
+
+        d = (Decimal(str(v)) / Decimal(str(st))).to_integral_value(rounding=ROUND_HALF_UP)
+        return float(d * Decimal(str(st)))
+    return _round_outward(v, st, direction)
+
+
+def format_limit(value: float | None, step: float) -> str:
+    """Text of a limit at its reporting step: fixed notation for ordinary numbers
+    (``89.9``), scientific for large or tiny ones (``2.1E+12``); ``""`` for None.
+
+    Examples
+    --------
+    >>> format_limit(2.1e12, 1e11), format_limit(89.9, 0.1), format_limit(3.0, 1.0), format_limit(None, 1)
+    ('2.1E+12', '89.9', '3', '')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    v = float(value)
+    st = float(step)
+    e_step = math.floor(math.log10(st) + 1e-12)
+    if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+        e_val = math.floor(math.log10(abs(v)))
+        digits = max(0, e_val - e_step)
+        return f"{v:.{digits}E}"
+    return f"{v:.{max(0, -e_step)}f}"
+
+
+_PROPOSAL_METHODS = (*_METHODS, "nonparametric")
+
+
 def spec_proposal(
     values: Any,
     lsl: float | None = None,
@@ -601,33 +991,61 @@ def spec_proposal(
     lots: Sequence[Any] | None = None,
     method: str = "exact",
     precision: float | None = None,
+    *,
+    transform: str = "none",
+    sig_figs: int | None = None,
+    bounds: tuple[float | None, float | None] | None = None,
+    rules: str | None = "nelson",
 ) -> pd.DataFrame:
-    """Propose specification limits from development data with a normal tolerance interval.
+    """Propose specification limits from development data with a tolerance interval.
 
     Parameters
     ----------
     values : sequence of numbers or pandas Series
-        One attribute, one result per lot.
+        One attribute, one result per lot, in production (time) order.
     lsl, usl : float, optional
         Current (or regulatory) limits to compare with; omit if there are none.
-    coverage, confidence, sided, method
+    coverage, confidence, sided
         Tolerance interval settings, see :func:`tolerance_interval`.
     lots : sequence, optional
         Lot identifiers, same length as ``values`` (default: the Series index, else 1..n).
+    method : {"exact", "howe", "guenther", "nonparametric"}
+        Tolerance factor method (see :func:`tolerance_factor`), or ``"nonparametric"`` for
+        order-statistic limits (:func:`nonparametric_tolerance_interval`; needs e.g. 59 lots for a
+        one-sided 95 %/95 % limit and raises, stating the minimum n, below it).
     precision : float, optional
         Reporting step of the limits (e.g. 0.1, 1, 0.01).  The proposed limits are the tolerance
         limits rounded *outward* (lower limit down, upper limit up) to a multiple of it.
-        Default: the reporting precision of the data themselves (the finest decimal place
-        used by any value, e.g. 0.1 for results like 93.4).
+    transform : {"none", "log10"}
+        ``"log10"`` for log-normal attributes (titers, impurities): the interval is computed on
+        log10 values and back-transformed (zeros/negatives raise); Cpk/Ppk are then computed on
+        the log10 scale too (a limit <= 0 is no limit there).
+    sig_figs : int, optional
+        Round each proposed limit outward to this many significant figures of itself
+        (``2.08e12`` -> ``2.0E+12`` with 2).  Default when neither ``precision`` nor
+        ``sig_figs`` is given: the data's own decimal step (:func:`reporting_step`) -- unless the
+        data carry more than 4 significant figures, then 2 figures with ``transform="log10"`` and
+        3 without.
+    bounds : (lower, upper), optional
+        Physical bounds (``(0, None)`` for a yield or titer, ``(0, 100)`` for a percentage).
+        Limits beyond a bound are clipped to it with a note (``attrs["notes"]``).
+    rules : {"nelson", "western_electric"} or None
+        Run rules checked on ``values`` in the given order; signals put a warning in
+        ``attrs["capability_warning"]`` and ``attrs["notes"]``: the cpk/ppk columns describe no
+        stable process then.
 
     Returns
     -------
     pandas.DataFrame
         One row per limit set (``basis`` = ``"tolerance interval"``, ``"proposed"`` and, if given,
         ``"current"``) with columns ``basis, lower, upper, k, coverage, confidence, cpk, ppk,
-        n_outside, lots_outside``.  ``lower``/``upper`` are ``<NA>`` where a set has no limit on
-        that side.  ``cpk``/``ppk`` are the indices the limits imply for ``values`` (within sigma
+        n_outside, lots_outside, lower_text, upper_text``.  ``lower``/``upper`` are ``<NA>`` where a
+        set has no limit on that side; ``lower_text``/``upper_text`` are the limits as reported
+        (``2.1E+12``).  ``cpk``/``ppk`` are the indices the limits imply for ``values`` (within sigma
         by moving range; overall SD); ``lots_outside`` lists the lots outside the limits.
+        ``attrs``: ``precision`` (step of the proposed limits; the lower one's when they differ),
+        ``rounding`` (text), ``sided``, ``method``, ``transform``, ``notes`` (tuple of strings),
+        ``capability_warning`` ("" when stable), ``stable`` (bool or None).
 
     Examples
     --------
@@ -635,12 +1053,20 @@ def spec_proposal(
     ...                    lsl=90, coverage=0.99, sided="lower", precision=0.5)
     >>> df["basis"].tolist()
     ['tolerance interval', 'proposed', 'current']
+    >>> titers = [2.4e12, 3.1e12, 2.9e12, 3.6e12, 2.7e12, 3.3e12, 2.6e12, 3.0e12]
+    >>> df = spec_proposal(titers, sided="lower", coverage=0.95, transform="log10", sig_figs=2)
+    >>> df.set_index("basis").loc["proposed", "lower_text"]
+    '1.9E+12'
     """
     x = as_values(values, "values", min_n=3)
     lo_cur = number(lsl, "lsl", allow_none=True)
     hi_cur = number(usl, "usl", allow_none=True)
     if lo_cur is not None and hi_cur is not None and not lo_cur < hi_cur:
         raise InputError(f"parameters 'lsl' and 'usl': expected lsl < usl, got lsl={lo_cur:g}, usl={hi_cur:g}")
+    method = _check_choice(method, "method", _PROPOSAL_METHODS)
+    transform = _check_choice(transform, "transform", _TRANSFORMS)
+    sided = _check_choice(sided, "sided", _SIDES)
+    bnd = _check_bounds(bounds)
     if lots is None:
         lot_ids = list(values.index) if isinstance(values, pd.Series) else list(range(1, x.size + 1))
     else:
@@ -649,49 +1075,114 @@ def spec_proposal(
         lot_ids = list(lots)
         if len(lot_ids) != x.size:
             raise InputError(f"parameter 'lots': expected {x.size} lot identifiers (one per value), got {len(lot_ids)}")
-    ti = tolerance_interval(x, coverage, confidence, sided, method)
-    if precision is None:
-        step = _data_step(x)
-    else:
+    if precision is not None:
         step = number(precision, "precision", allow_none=True)
         if step is None or step <= 0:
             raise InputError(f"parameter 'precision': expected a number > 0, got {precision!r}")
-    prop_lo = _round_outward(ti.lower, step, "down") if ti.lower is not None else None
-    prop_hi = _round_outward(ti.upper, step, "up") if ti.upper is not None else None
+    if sig_figs is not None:
+        _check_sig_figs(sig_figs)
+    if transform == "log10":
+        _log10(x, "values", lot_ids if lots is not None or isinstance(values, pd.Series) else None)
+    notes: list[str] = []
+    if method == "nonparametric":
+        npti = nonparametric_tolerance_interval(x, coverage, confidence, sided, bnd)
+        ti_lo, ti_hi, k = npti.lower, npti.upper, None
+        notes.append(f"nonparametric limits: order statistics of rank {npti.lower_rank or '-'} / "
+                     f"{npti.upper_rank or '-'} of n = {npti.n} (achieved confidence "
+                     f"{npti.achieved_confidence:.4f}); transform does not change them")
+    else:
+        ti = tolerance_interval(x, coverage, confidence, sided, method, transform, bnd)
+        ti_lo, ti_hi, k = ti.lower, ti.upper, ti.k
+        notes.extend(ti.notes)
+        if transform == "log10":
+            notes.append(f"log-normal model: limits are 10**(mean ± k·sd) of log10 values (geometric mean "
+                         f"{10 ** ti.mean:.3g}, sd {ti.sd:.3g} log10)")
 
-    sets = [("tolerance interval", ti.lower, ti.upper), ("proposed", prop_lo, prop_hi)]
+    # reporting precision of the proposed limits
+    if precision is not None:
+        steps = {"down": step, "up": step}
+        rounding = f"step {step:g}"
+    else:
+        auto = sig_figs
+        if auto is None:
+            data_step = _data_step(x)
+            top = float(np.max(np.abs(x)))
+            if top > 0 and data_step < _sig_step(top, 4):
+                auto = 2 if transform == "log10" else 3
+            else:
+                steps = {"down": data_step, "up": data_step}
+                rounding = f"step {data_step:g} (the data's reporting step)"
+        if auto is not None:
+            steps = {"down": _sig_step(ti_lo, auto) if ti_lo else _sig_step(float(np.max(np.abs(x))), auto),
+                     "up": _sig_step(ti_hi, auto) if ti_hi else _sig_step(float(np.max(np.abs(x))), auto)}
+            rounding = f"{auto} significant figures"
+    prop_lo = _round_outward(ti_lo, steps["down"], "down") if ti_lo is not None else None
+    prop_hi = _round_outward(ti_hi, steps["up"], "up") if ti_hi is not None else None
+    prop_lo, prop_hi, clip_notes = _clip(prop_lo, prop_hi, bnd, "proposed")
+    notes.extend(clip_notes)
+
+    stable, _, cap_warning, stab_notes = _stability(x, rules, 1, lot_ids)
+    if cap_warning:
+        notes.append(cap_warning)
+    elif stab_notes and stable is None:
+        notes.extend(stab_notes)
+    sets = [("tolerance interval", ti_lo, ti_hi), ("proposed", prop_lo, prop_hi)]
     if lo_cur is not None or hi_cur is not None:
         sets.append(("current", lo_cur, hi_cur))
     rows = []
+    y = np.log10(x) if transform == "log10" else x
     for basis, lo, hi in sets:
-        if lo is not None or hi is not None:
-            cap = capability(x, lsl=lo, usl=hi)
-            cpk, ppk = cap.cpk, cap.ppk
-        else:  # pragma: no cover - a set always has one limit
-            cpk = ppk = None
+        cpk = ppk = None
+        if transform == "log10":
+            clo = math.log10(lo) if lo is not None and lo > 0 else None
+            chi = math.log10(hi) if hi is not None and hi > 0 else None
+        else:
+            clo, chi = lo, hi
+        if (clo is not None or chi is not None) and (clo is None or chi is None or clo < chi):
+            try:
+                cap = capability(y, lsl=clo, usl=chi, rules=None)
+                cpk, ppk = cap.cpk, cap.ppk
+            except InputError:
+                cpk = ppk = None
         outside = np.zeros(x.size, dtype=bool)
         if lo is not None:
             outside |= x < lo
         if hi is not None:
             outside |= x > hi
+        st_lo = steps["down"] if basis == "proposed" else _display_step(lo)
+        st_hi = steps["up"] if basis == "proposed" else _display_step(hi)
         rows.append(
             {
                 "basis": basis,
                 "lower": lo,
                 "upper": hi,
-                "k": ti.k if basis != "current" else None,
-                "coverage": ti.coverage if basis != "current" else None,
-                "confidence": ti.confidence if basis != "current" else None,
+                "k": k if basis != "current" else None,
+                "coverage": float(coverage) if basis != "current" else None,
+                "confidence": float(confidence) if basis != "current" else None,
                 "cpk": cpk,
                 "ppk": ppk,
                 "n_outside": int(outside.sum()),
                 "lots_outside": ", ".join(str(lot_ids[i]) for i in np.flatnonzero(outside)),
+                "lower_text": format_limit(lo, st_lo),
+                "upper_text": format_limit(hi, st_hi),
             }
         )
     df = pd.DataFrame(rows)
     for c in ("lower", "upper", "k", "coverage", "confidence", "cpk", "ppk"):
         df[c] = pd.array(df[c].tolist(), dtype="Float64")
-    df.attrs["precision"] = step
+    df.attrs["precision"] = steps["down"] if prop_lo is not None else steps["up"]
+    df.attrs["rounding"] = rounding
     df.attrs["sided"] = sided
     df.attrs["method"] = method
+    df.attrs["transform"] = transform
+    df.attrs["notes"] = tuple(notes)
+    df.attrs["capability_warning"] = cap_warning
+    df.attrs["stable"] = stable
     return df
+
+
+def _display_step(value: float | None) -> float:
+    """A step showing ``value`` to 4 significant figures (for unrounded limits)."""
+    if value is None or value == 0:
+        return 1.0
+    return _sig_step(value, 4)

@@ -32,6 +32,13 @@ same side.
 The moving-range chart contributes one test: a moving range above its upper limit
 (reported with ``chart="MR"``, rule 1).
 
+Ordering by date: with ``date=`` the points are put in date order before anything is
+computed (moving ranges, baseline, rules).  Text dates are parsed with the explicit
+``date_format`` (``strptime`` codes such as ``"%Y-%m-%d"``); formats are never guessed, and a
+date that does not match (``"10/6"`` under ``"%m/%d/%Y"``) is an error naming its row and
+column.  Lots sharing a date (ties) are ordered by their label (lot id) in natural order
+(``L9`` before ``L10``), then by input position; ``ImrChart.ties`` lists them.
+
 Examples
 --------
 >>> from pdkit.trending import imr_chart
@@ -45,13 +52,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import re
+from dataclasses import field
+
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
 from .stats import as_values
 
-__all__ = ["imr_chart", "ImrChart", "D2_2", "D4_2", "RULES"]
+__all__ = ["imr_chart", "ImrChart", "parse_dates", "D2_2", "D4_2", "RULES"]
 
 D2_2 = 1.128  #: d2 for a moving range of span 2
 D4_2 = 3.267  #: D4 for a moving range of span 2
@@ -92,6 +102,14 @@ class ImrChart:
     signals : DataFrame
         One row per (point, rule): ``point``, ``label``, ``chart`` ("I" or "MR"), ``rule``,
         ``description``.
+    ties : DataFrame or None
+        With ``date=``: one row per date shared by several points: ``date``, ``n``, ``labels``
+        (in the order used); empty when no date repeats; None without dates.
+    notes : tuple of str
+        What was done with dates (ordering, ties).
+
+    With ``date=`` the ``points`` table also has ``date`` (datetime64) and ``input_row``
+    (1-based position of the value in the input), and ``point`` is the position in date order.
     """
 
     points: pd.DataFrame
@@ -104,6 +122,13 @@ class ImrChart:
     mr_ucl: float
     rules: str
     baseline: int
+    ties: pd.DataFrame | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def dated(self) -> bool:
+        """True when the points were ordered by date."""
+        return "date" in self.points.columns
 
     @property
     def in_control(self) -> bool:
@@ -183,11 +208,99 @@ def _evaluate(z: np.ndarray, x: np.ndarray, rules: str) -> dict[int, np.ndarray]
     }
 
 
+def _natural_key(label: Any) -> tuple:
+    """Sort key: text with its digit runs compared as numbers ('L9' < 'L10')."""
+    parts = re.split(r"(\d+)", str(label))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p != "")
+
+
+def parse_dates(
+    dates: Any,
+    date_format: str | None = None,
+    column: str = "date",
+    labels: Sequence[Any] | None = None,
+) -> pd.Series:
+    """Parse ``dates`` into a datetime64 Series (positional index), one value per row.
+
+    Parameters
+    ----------
+    dates : sequence or pandas Series
+        datetime64 values, ``datetime``/``date``/``Timestamp`` objects, or text.  Text needs
+        ``date_format``.
+    date_format : str, optional
+        ``strptime`` format of text dates, e.g. ``"%Y-%m-%d"`` or ``"%d.%m.%Y"``; required for
+        text, never guessed.  The whole text must match (``"10/6"`` does not match ``"%m/%d/%Y"``).
+    column : str
+        Column name used in messages.
+    labels : sequence, optional
+        Row labels (lot ids) named in messages next to the row number.
+
+    Returns
+    -------
+    pandas.Series of datetime64[ns]
+
+    Raises
+    ------
+    InputError
+        ``column 'date', row 4 (lot 'L04'): '10/6' does not match date format '%m/%d/%Y'``; also for
+        missing dates and for text without ``date_format``.
+
+    Examples
+    --------
+    >>> parse_dates(["2024-03-04", "2024-03-11"], "%Y-%m-%d").dt.day.tolist()
+    [4, 11]
+    >>> try:
+    ...     parse_dates(["10/06/2024", "10/6"], "%m/%d/%Y")
+    ... except InputError as e:
+    ...     print(e)
+    column 'date', row 2: '10/6' does not match date format '%m/%d/%Y'
+    """
+    if isinstance(dates, (str, bytes)) or np.isscalar(dates):
+        raise InputError(f"column '{column}': expected one date per value, got a single value {dates!r}")
+    raw = list(dates.to_numpy(dtype=object)) if isinstance(dates, pd.Series) else list(dates)
+    if labels is not None and len(labels) != len(raw):
+        labels = None
+    if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
+        raise InputError(f"parameter 'date_format': expected a strptime format such as '%Y-%m-%d', got {date_format!r}")
+    out = []
+    for i, v in enumerate(raw):
+        where = f"column '{column}', row {i + 1}" + (f" (lot {labels[i]!r})" if labels is not None else "")
+        if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()):
+            raise InputError(f"{where}: date is missing")
+        if isinstance(v, str):
+            if date_format is None:
+                raise InputError(f"{where}: dates are text ({v!r}); give date_format, e.g. '%Y-%m-%d' "
+                                 "(date formats are never guessed)")
+            ts = pd.to_datetime(v.strip(), format=date_format, exact=True, errors="coerce")
+            if ts is pd.NaT or pd.isna(ts):
+                raise InputError(f"{where}: {v!r} does not match date format {date_format!r}")
+            out.append(ts)
+            continue
+        if isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)):
+            raise InputError(f"{where}: expected a date, got the number {v!r} (a spreadsheet serial date? "
+                             "export dates as text and give date_format)")
+        try:
+            ts = pd.Timestamp(v)
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: expected a date, got {v!r}") from None
+        if pd.isna(ts):
+            raise InputError(f"{where}: date is missing")
+        if ts.tzinfo is not None:  # compare instants: convert to UTC, then drop the zone
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        out.append(ts)
+    result = pd.Series(out, dtype="datetime64[ns]") if out else pd.Series([], dtype="datetime64[ns]")
+    return result
+
+
 def imr_chart(
     values: Any,
     labels: Sequence[Any] | None = None,
     rules: str = "nelson",
     baseline: int | None = None,
+    *,
+    date: Any = None,
+    date_format: str | None = None,
+    date_column: str = "date",
 ) -> ImrChart:
     """Individuals and moving-range chart with Nelson or Western Electric run rules.
 
@@ -201,7 +314,15 @@ def imr_chart(
         Which rule set to apply (see the module docstring for the definitions).
     baseline : int, optional
         Compute the limits from the first ``baseline`` points only (>= 3) and apply them to
-        all points; default all points.
+        all points; default all points.  With ``date=`` "first" means earliest.
+    date : sequence or pandas Series, optional
+        One date per value (same length and position; datetime64 or text).  The points are
+        ordered by date, ties by label (natural order) then input position; see
+        :func:`parse_dates`.  Without it the input order is the time order.
+    date_format : str, optional
+        ``strptime`` format of text dates (required for text; never guessed).
+    date_column : str
+        Name of the date column in messages (default ``"date"``).
 
     Returns
     -------
@@ -214,6 +335,10 @@ def imr_chart(
     [[6, 1], [6, 1]]
     >>> r.signals["chart"].tolist()
     ['I', 'MR']
+    >>> d = imr_chart([3.0, 1.0, 2.0, 2.5], labels=["L3", "L1", "L2", "L4"],
+    ...               date=["2024-03-18", "2024-03-04", "2024-03-11", "2024-03-11"], date_format="%Y-%m-%d")
+    >>> d.points["label"].tolist(), d.ties["labels"].tolist()
+    (['L1', 'L2', 'L4', 'L3'], ['L2, L4'])
     """
     x = as_values(values, "values", min_n=3)
     n = x.size
@@ -227,6 +352,35 @@ def imr_chart(
         labs = list(labels)
         if len(labs) != n:
             raise InputError(f"parameter 'labels': expected {n} labels (one per value), got {len(labs)}")
+    dates = None
+    ties = None
+    notes: list[str] = []
+    order = np.arange(n)
+    if date is not None:
+        if isinstance(date, (str, bytes)):
+            raise InputError(f"parameter 'date': expected one date per value (a sequence or Series), got the text "
+                             f"{date!r}; pass the column's values, e.g. table[{date!r}]")
+        if len(date) != n:
+            raise InputError(f"parameter 'date': expected {n} dates (one per value), got {len(date)}")
+        named = labels is not None or isinstance(values, pd.Series)
+        parsed = parse_dates(date, date_format, date_column, labs if named else None)
+        keys = sorted(range(n), key=lambda i: (parsed.iloc[i].value, _natural_key(labs[i]), i))
+        order = np.array(keys, dtype=int)
+        x = x[order]
+        labs = [labs[i] for i in order]
+        dates = parsed.iloc[order].reset_index(drop=True)
+        counts = dates.value_counts(sort=False)
+        tied = counts[counts > 1]
+        rows = [{"date": d, "n": int(c), "labels": ", ".join(str(labs[i]) for i in np.flatnonzero(dates == d))}
+                for d, c in tied.sort_index().items()]
+        ties = pd.DataFrame(rows, columns=["date", "n", "labels"])
+        moved = int(np.sum(order != np.arange(n)))
+        notes.append(f"points ordered by {date_column!r}" + (f" ({moved} moved from input order)" if moved else
+                                                           " (input was already in date order)"))
+        if len(ties):
+            shown = "; ".join(f"{r['date']:%Y-%m-%d}: {r['labels']}" for r in rows[:5])
+            notes.append(f"{len(ties)} date(s) shared by several lots ({shown}{' ...' if len(rows) > 5 else ''}); "
+                         "tied lots are ordered by lot label (natural order), then input position")
     if baseline is None:
         b = n
     else:
@@ -276,6 +430,9 @@ def imr_chart(
             "baseline": np.arange(n) < b,
         }
     )
+    if dates is not None:
+        points["date"] = dates.to_numpy()
+        points["input_row"] = order + 1
     signals = pd.DataFrame(sig_rows, columns=["point", "label", "chart", "rule", "description"])
     signals = signals.astype({"point": int, "rule": int})
-    return ImrChart(points, signals, center, sigma, lcl, ucl, mr_center, mr_ucl, rules, b)
+    return ImrChart(points, signals, center, sigma, lcl, ucl, mr_center, mr_ucl, rules, b, ties, tuple(notes))

@@ -83,6 +83,7 @@ def test_duplicate_report_ids_are_an_error(template, tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("report_id,alpha\n../x,0.1\n", "row 1: column 'report_id': got '../x', expected a folder name"),
     ("report_id,alpha\nlogs,0.1\n", "row 1: column 'report_id': got 'logs'"),
+    ("report_id,alpha\nq.superseded-1,0.1\n", "row 1: column 'report_id': got 'q.superseded-1'"),
     ("report_id,alpha\n,0.1\n", "row 1: column 'report_id': value is missing"),
     ("alpha,beta\n0.1,2\n", "column 'beta': not a parameter of template 'smoke'"),
     ("alpha,alpha\n0.1,0.2\n", "column(s) 'alpha' appear more than once"),
@@ -172,8 +173,8 @@ def test_killed_or_crashed_report_process_is_failed_and_others_complete(template
     fake = {
         "killed": "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
         "crash": "import sys; print('boom: disk full'); sys.exit(3)",
-        "ok": "import json, sys, pathlib; job = json.loads(sys.argv[1]); "
-              "pathlib.Path(job['outdir'], 'manifest.json').write_text(json.dumps({'status': 'succeeded'}))",
+        "ok": "import json, sys, pathlib; job = json.loads(sys.argv[1]); d = pathlib.Path(job['outdir']); "
+              "d.mkdir(); (d / 'manifest.json').write_text(json.dumps({'status': 'succeeded'}))",
     }
 
     def command(job):
@@ -253,6 +254,13 @@ def test_batch_of_six_with_failures_then_rerun_redoes_only_failed(template, tmp_
     assert all(after[i] == before[i] for i in good)
     assert all(after[i] > before[i] for i in ("killed", "raised"))
     assert "1 succeeded" not in again.stdout and "4 skipped, 2 failed" in again.stdout
+    # each redone report's earlier folder was moved aside whole; the skipped ones were not touched
+    moved = sorted(p.name.split(".superseded-")[0] for p in out.iterdir() if ".superseded-" in p.name)
+    assert moved == ["killed", "raised"]
+    for rid in ("killed", "raised"):
+        (old,) = out.glob(f"{rid}.superseded-*")
+        assert json.loads((old / "manifest.json").read_text())["status"] == "failed"
+        assert sorted(p.name for p in (out / rid).iterdir() if p.suffix == ".ipynb") == ["smoke.ipynb"]
 
 
 @pytest.mark.slow
@@ -284,7 +292,15 @@ def test_rerun_redoes_changed_rows_and_tampered_reports_and_force_redoes_all(tem
     assert summary(out)["status"].tolist() == ["succeeded", "succeeded"]
     t3 = mtimes(out, ["p", "q"])
     assert t3["p"] > t2["p"] and t3["q"] > t2["q"]
-    assert verify(out) == []  # every report and its recorded parameter file still verify
+    for rid in ("p", "q"):  # every report and its recorded parameter file still verify
+        assert verify(out / rid) == []
+    # q was redone three times, p twice (once because it was tampered with): each earlier run was moved aside
+    assert sorted(p.name.split(".superseded-")[0] for p in out.iterdir() if ".superseded-" in p.name) == \
+        ["p", "p", "q", "q"]
+    tampered = [p for p in out.glob("p.superseded-*") if (p / "side_output.txt").read_text() == "edited"]
+    assert len(tampered) == 1 and any("output changed" in line for line in verify(tampered[0]))
+    params = json.loads((out / "q" / "manifest.json").read_text())["inputs"]
+    assert [Path(i["path"]).parent.name for i in params if i.get("parameter") == "(parameter file)"] == ["params"]
 
 
 @pytest.mark.slow
@@ -302,3 +318,72 @@ def test_fifty_reports_on_two_workers_all_succeed_without_port_races(template, t
     assert len(logs) == 50
     for log in logs:
         assert "Address already in use" not in log.read_text()
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_batch_ends_running_reports_as_failed_and_writes_the_summary(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import psutil
+
+    from conftest import PDKIT
+    from test_attack_folders import make_lots_template
+
+    tpl = make_lots_template(tmp_path / "tpl")
+    grid = write(tmp_path / "grid.csv", f"report_id,wait_for\nr1,{tmp_path / 'never'}\nr2,{tmp_path / 'never'}\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(PDKIT + ["batch", str(tpl), "--grid", str(grid), "-o", str(out), "--workers", "2",
+                                     "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not all((out / r / "started.txt").exists() for r in ("r1", "r2")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the reports did not start"
+            time.sleep(0.2)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    for rid in ("r1", "r2"):
+        manifest = json.loads((out / rid / "manifest.json").read_text())
+        assert manifest["status"] == "failed" and manifest["error"] == "terminated by signal SIGTERM"
+    table = summary(out)
+    assert (table["status"] == "failed").all()
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert os.listdir(out / "r1")  # the folders hold the failed runs' records
+
+
+def test_reason_pdf_and_paper_reach_every_report_and_missing_chromium_writes_nothing(template, tmp_path, monkeypatch):
+    import types
+
+    jobs = []
+
+    def command(job):
+        jobs.append(job)
+        return [sys.executable, "-c", "import sys; sys.exit(0)"]
+
+    fake = types.ModuleType("pdkit.pdf")
+    fake.check_available = lambda: "PDF output needs Chromium: apt-get install chromium"
+    monkeypatch.setitem(sys.modules, "pdkit.pdf", fake)
+    monkeypatch.setattr(batch_mod, "_report_command", command)
+    grid = write(tmp_path / "grid.csv", "report_id,alpha\na,0.1\nb,0.2\n")
+    out = tmp_path / "out"
+    result = invoke(str(template), "--grid", str(grid), "-o", str(out), "--pdf", "--no-progress")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "pdkit: error: PDF output needs Chromium: apt-get install chromium"
+    assert not out.exists() and jobs == []
+
+    fake.check_available = lambda: None
+    run_batch(str(template), grid, out, workers=1, progress=False, reason="PPQ lot 3", pdf=True, paper="Letter")
+    assert sorted(j["report_id"] for j in jobs) == ["a", "b"]
+    assert all((j["reason"], j["pdf"], j["paper"]) == ("PPQ lot 3", True, "Letter") for j in jobs)
+    assert not any((out / rid).exists() for rid in ("a", "b"))  # the report's runner claims its own folder
+    with pytest.raises(ValueError, match="--reason"):
+        run_batch(str(template), grid, tmp_path / "o2", reason=" ", progress=False)
+    assert not (tmp_path / "o2").exists()

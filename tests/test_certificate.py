@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -9,7 +11,8 @@ import pandas as pd
 import pytest
 
 import pdkit
-from pdkit.certificate import certificate_filename, certificate_html, write_certificates
+from pdkit.certificate import (SIGNATURE_MARKERS, certificate_filename, certificate_html, certificate_id,
+                               write_certificate_pdfs, write_certificates)
 from pdkit.errors import InputError
 from pdkit.specs import Specification, evaluate_lots
 
@@ -85,12 +88,12 @@ def test_certificate_incomplete_lot(ev):
 
 
 def test_certificate_is_self_contained_and_printable(ev):
-    html = certificate_html(ev, "A-1", SPEC)
+    html = certificate_html(ev, "A-1", SPEC, issue_date="2025-03-04")
     tags = parse(html).tags
     assert not [t for t, a in tags if t in ("script", "link", "img", "iframe")]
     assert "@page { size: A4;" in html
     assert 'charset="utf-8"' in html
-    assert certificate_html(ev, "A-1", SPEC) == html  # deterministic
+    assert certificate_html(ev, "A-1", SPEC, issue_date="2025-03-04") == html  # deterministic given the date
 
 
 def test_certificate_bad_inputs(ev):
@@ -146,3 +149,151 @@ def test_release_evaluation_template_runs(tmp_path):
     assert rec["dispositions"] == {"AV-25-01": "meets specification", "AV-25-02": "does not meet"}
     assert rec["n_releasable"] == 1 and rec["failed_tests"] == ["AV-25-02: full_capsids"]
     assert sorted(p.name for p in tmp_path.glob("CoA_*.html")) == ["CoA_AV-25-01.html", "CoA_AV-25-02.html"]
+
+
+# ---------------------------------------------------------------------------- archivable output (issue 12)
+
+def _utc_today_window():
+    before = datetime.now(timezone.utc).date()
+    return before, before + timedelta(days=1)
+
+
+def test_issue_date_defaults_to_the_utc_date_and_is_never_blank(ev):
+    first, last = _utc_today_window()
+    html = certificate_html(ev, "A-1", SPEC)
+    issued = re.search(r"Date of issue</td><td>([^<]*)</td>", html).group(1)
+    assert issued in (first.isoformat(), last.isoformat())
+    assert f"issued {issued}" in html  # in the page footer and the closing line
+    assert re.search(r"Date of issue</td><td>2025-03-04</td>", certificate_html(ev, "A-1", SPEC, issue_date=date(2025, 3, 4)))
+    assert "Date of issue</td><td>2025-03-04</td>" in certificate_html(
+        ev, "A-1", SPEC, issue_date=datetime(2025, 3, 4, 23, 59, tzinfo=timezone.utc))
+    for bad in ("", "   ", "04/03/2025", "soon"):
+        with pytest.raises(InputError, match=r"issue_date: expected a date as YYYY-MM-DD, got "):
+            certificate_html(ev, "A-1", SPEC, issue_date=bad)
+
+
+def test_write_certificates_fills_the_issue_date(tmp_path, ev):
+    first, last = _utc_today_window()
+    html = write_certificates(ev, SPEC, tmp_path, lots=["A-1"])[0].read_text(encoding="utf-8")
+    assert re.search(rf"Date of issue</td><td>({first}|{last})</td>", html)
+
+
+def test_signatures_block_is_kept_together_with_the_empty_marker_pair(ev):
+    html = certificate_html(ev, "B/2", SPEC, issue_date="2025-03-04")
+    assert SIGNATURE_MARKERS == "<!--pdkit-signatures--><!--/pdkit-signatures-->"
+    assert html.count(SIGNATURE_MARKERS) == 1 and html.count("<!--pdkit-signatures-->") == 1
+    start = html.index('<div class="coa-signatures"')
+    opening = html[start:html.index(">", start) + 1]
+    assert "break-inside: avoid" in opening
+    # the marker pair and both signature rows sit inside that container (no nested div before its end)
+    inner = html[html.index(">", start) + 1:]
+    inner = inner[:inner.index("</div>\n<div class=\"foot\">")]
+    assert SIGNATURE_MARKERS in inner and "Quality Control" in inner and "Quality Assurance" in inner
+    assert ".coa-signatures { margin-top: 7mm; page-break-inside: avoid; break-inside: avoid; }" in html
+
+
+def test_print_header_and_footer_rules(ev):
+    html = certificate_html(ev, "A-1", SPEC, issue_date="2025-03-04")
+    cid = certificate_id(ev, "A-1", "2025-03-04")
+    page_rule = html[html.index("@page"):html.index(".pdkit-coa, .pdkit-coa *")]
+    assert '@top-right { content: "Lot A-1"' in page_rule
+    assert "pDNA \\00003C GMP\\00003E  \\000026  co" in page_rule  # product, CSS-escaped
+    assert 'content: "Page " counter(page) " of " counter(pages)' in page_rule
+    assert f"{cid} \\0000B7  issued 2025-03-04" in page_rule
+    assert re.fullmatch(r"CoA-[0-9A-F]{12}", cid) and f"Certificate</td><td>{cid}</td>" in html
+    assert certificate_id(ev, "A-1", "2025-03-05") != cid and certificate_id(ev, "C 3", "2025-03-04") != cid
+    # fixed layout with a width for each of the five columns, wrapping long words
+    assert "table.results { margin-top: 5mm; table-layout: fixed;" in html
+    widths = [float(w) for w in re.findall(r"table\.results col\.\w+ \{ width: ([\d.]+)%; \}", html)]
+    assert len(widths) == 5 and sum(widths) == 100 and min(widths) >= 14
+    assert html.count("<col class=") == 5 and "overflow-wrap: anywhere" in html
+    letter = certificate_html(ev, "A-1", SPEC, issue_date="2025-03-04", paper="Letter")
+    assert "@page { size: letter;" in letter
+    with pytest.raises(InputError, match="paper: expected A4 or Letter, got 'A5'"):
+        certificate_html(ev, "A-1", SPEC, paper="A5")
+
+
+def test_user_text_cannot_escape_the_page_header_css():
+    evil = SPEC.model_copy(update={"product": 'X"; } body { display: none } </style><script>alert(1)</script>'})
+    res = pd.DataFrame({"lot": ['L"}</style>'], "attribute": ["sterility"], "value": ["No growth"]})
+    ev2 = evaluate_lots(res, evil)
+    html = certificate_html(ev2, 'L"}</style>', evil, issue_date="2025-03-04", organisation="<b>Org</b>")
+    style = html[html.index("<style>") + len("<style>"):html.index("</style>")]
+    assert html.count("</style>") == 1 and "<" not in style
+    assert style.count("{") == style.count("}")  # no brace of the user's text is live CSS
+    assert 'content: "Certificate of Analysis \\002014  X\\000022 ; \\00007D  body \\00007B  display: none' in style
+    assert '@top-right { content: "Lot L\\000022 \\00007D \\00003C /style\\00003E ";' in style
+    assert "<script>" not in html and "<b>Org</b>" not in html and "&lt;b&gt;Org&lt;/b&gt;" in html
+
+
+# ---------------------------------------------------------------------------- printed with Chromium
+
+def _long_spec_and_results(n: int = 40):
+    attributes, rows = [], []
+    for i in range(n):
+        name = f"attr{i:02d} residual host cell protein after DNase digestion and affinity capture step {i}"
+        attributes.append({"name": name, "unit": "ng/mg", "criterion": "<=", "limit": "100",
+                           "method": f"SOP-QC-{i:04d} ELISA (Cygnus F550), validated, with sample dilution "
+                                     f"series 1:2 to 1:64 and spike recovery {i}"})
+        rows.append({"lot": "DS-2025-LONG-0001", "attribute": name, "value": 120 if i % 4 == 1 else 40 + i,
+                     "unit": "ng/mg"})
+    spec = Specification.from_dict({"product": "AAV9-GeneX drug substance", "version": "7",
+                                    "effective_date": "2025-01-15", "attributes": attributes,
+                                    "source": "a specification with long texts"})
+    return spec, evaluate_lots(pd.DataFrame(rows), spec)
+
+
+def _check_printed(pdf_path, product, lot, n_rows, n_fail, paper, issued):
+    from test_pdf import PAGE_POINTS, assert_inside_pages, read_pages
+
+    pages = read_pages(pdf_path)
+    n = len(pages)
+    everything = []
+    for i, (text, width, _) in enumerate(pages, 1):
+        flat = " ".join(text.split())
+        assert abs(width - PAGE_POINTS[paper][0]) < 1.5
+        assert product in flat and f"Lot {lot}" in flat, f"page {i} of {paper}: no product/lot header"
+        assert f"Page {i} of {n}" in flat, f"page {i} of {paper}: no 'Page {i} of {n}'"
+        assert f"issued {issued}" in flat, f"page {i} of {paper}: no date of issue in the footer"
+        if re.search(r"\bPass\b(?!/)|(?<!/)\bFail\b", flat):  # a page with result rows repeats the headers
+            assert "Test Method Specification Result Pass/Fail" in flat, f"page {i}: column headers missing"
+        everything.append(flat)
+    flat = " ".join(everything)
+    assert len(re.findall(r"\bPass\b(?!/)", flat)) == n_rows - n_fail
+    assert len(re.findall(r"(?<!/)\bFail\b", flat)) == n_fail
+    assert re.search(r"Date of issue \d{4}-\d\d-\d\d", flat)
+    assert_inside_pages(pages)
+    # the signatures block is on one page
+    signed = [t for t in everything if "Review and approval" in t]
+    assert len(signed) == 1 and "Quality Control" in signed[0] and "Quality Assurance" in signed[0]
+    return n, flat
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_long_certificate_prints_whole_on_every_page(tmp_path, paper):
+    from conftest import require_chromium
+
+    require_chromium()
+    spec, ev_long = _long_spec_and_results(40)
+    html = write_certificates(ev_long, spec, tmp_path, organisation="Demo Biologics")
+    pdfs = write_certificate_pdfs(html, paper=paper)
+    assert [p.name for p in pdfs] == ["CoA_DS-2025-LONG-0001.pdf"]
+    issued = re.search(r"Date of issue</td><td>([^<]+)</td>", html[0].read_text(encoding="utf-8")).group(1)
+    n, flat = _check_printed(pdfs[0], "AAV9-GeneX drug substance", "DS-2025-LONG-0001", 40, 10, paper, issued)
+    assert n >= 2
+    for a in spec.attributes:  # every row's full test name and method, wrapped but not cut
+        assert a.name in flat and a.method in flat, a.name
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_normal_certificate_is_one_page(tmp_path, ev, paper):
+    from conftest import require_chromium
+
+    require_chromium()
+    files = write_certificates(ev, SPEC, tmp_path, lots=["A-1"], issue_date="2025-03-04")
+    pdf_path = write_certificate_pdfs(files, paper=paper)[0]
+    n, flat = _check_printed(pdf_path, "pDNA <GMP> & co", "A-1", 3, 0, paper, "2025-03-04")
+    assert n == 1
+    assert "Lot A-1 meets specification" in flat

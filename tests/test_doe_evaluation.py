@@ -288,3 +288,50 @@ def test_blocked_central_composite_orthogonal_only_with_orthogonal_alpha():
     face = evaluate(central_composite(fs, alpha="face", center=(3, 3)), "quadratic")
     assert good.n_blocks == face.n_blocks == 2
     assert good.blocks_orthogonal is True and face.blocks_orthogonal is False
+
+
+# --------------------------------------------------------------------------- I-criterion over a candidate set
+def test_i_criterion_candidate_set_hand_calculation_2x2():
+    """Hand calculation: 2^2 factorial, first-order model: X'X = 4 I, d(x) = (1 + x1^2 + x2^2)/4.
+    Over the 3 x 3 grid {-1, 0, 1}^2 the mean of x^2 is 2/3: I = (1 + 4/3)/4 = 7/12; over the cube
+    (uniform, E x^2 = 1/3): I = (1 + 2/3)/4 = 5/12; the maximum over the grid is 3/4 at the corners."""
+    from pdkit.doe.evaluation import i_criterion
+    from pdkit.doe import i_criterion as exported
+
+    d = full_factorial([Factor("A", 10, 20), Factor("B", 0, 1)])
+    grid = pd.DataFrame({"A": [-1, 0, 1] * 3, "B": [-1] * 3 + [0] * 3 + [1] * 3})
+    assert i_criterion(d, "linear", grid) == pytest.approx(7 / 12)
+    assert exported(d, "linear") == pytest.approx(5 / 12)
+    ev = evaluate(d, "linear", candidates=grid)
+    assert ev.candidate_average_variance == pytest.approx(7 / 12)
+    assert ev.candidate_max_variance == pytest.approx(3 / 4)
+    assert ev.average_variance == pytest.approx(5 / 12)
+    # the same grid in actual units, and weights (all weight on the centre: d = 1/4)
+    actual = pd.DataFrame({"A": grid["A"] * 5 + 15, "B": (grid["B"] + 1) / 2})
+    assert i_criterion(d, "linear", actual, candidate_units="actual") == pytest.approx(7 / 12)
+    w = [0, 0, 0, 0, 1, 0, 0, 0, 0]
+    assert i_criterion(d, "linear", grid, weights=w) == pytest.approx(0.25)
+
+
+def test_i_criterion_compares_designs_like_the_cube_value():
+    """Definition (Goos & Jones 2011, ch. 4; Montgomery DAE 8th ed. 11.4, average prediction variance): the
+    candidate-set I-criterion is the mean of d(x) = f(x)'(X'X)^-1 f(x) over the candidate points, here
+    50 seeded random points for a face-centred CCD and the full quadratic model."""
+    from pdkit.doe.evaluation import i_criterion, prediction_variance
+
+    d = central_composite([Factor("A", 0, 1), Factor("B", 0, 1)], alpha="face", center=2)
+    rng = np.random.default_rng(5)
+    cand = pd.DataFrame({"A": rng.uniform(-1, 1, 50), "B": rng.uniform(-1, 1, 50)})
+    assert i_criterion(d, "quadratic", cand) == pytest.approx(prediction_variance(d, "quadratic", cand).mean())
+
+
+def test_i_criterion_candidate_errors():
+    from pdkit.doe.evaluation import i_criterion
+
+    d = full_factorial([Factor("A", 0, 1), Factor("B", 0, 1)])
+    with pytest.raises(InputError, match=r"missing factor column\(s\) \['B'\]"):
+        i_criterion(d, "linear", pd.DataFrame({"A": [0.0]}))
+    with pytest.raises(InputError, match=r"column 'A', row 2"):
+        i_criterion(d, "linear", pd.DataFrame({"A": [0.0, "x"], "B": [0.0, 0.0]}))
+    with pytest.raises(InputError, match="weights"):
+        i_criterion(d, "linear", pd.DataFrame({"A": [0.0], "B": [0.0]}), weights=[-1])

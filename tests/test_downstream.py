@@ -17,6 +17,7 @@ from pdkit.downstream import (
     full_fraction_by_step,
     log_reduction,
     mass_balance,
+    purification_table,
     residual_impurity,
     step_amounts,
     step_yields,
@@ -568,3 +569,57 @@ def test_template_runs(tmp_path):
     assert rec["overall_yield_pct"] == pytest.approx(100 * expected)
     assert set(rec["cumulative_lrv"]) == {"HCP", "hcDNA", "plasmid_residual", "endotoxin"}
     assert "orthogonal" in rec["lrv_caveat"]
+
+
+# --------------------------------------------------------------------------- purification table
+def _berg_table() -> pd.DataFrame:
+    activity = [150_000, 138_000, 115_500, 75_000, 52_500]
+    protein = [15_000, 4_600, 1_278, 68.8, 1.75]
+    steps = ["salt fractionation", "ion exchange", "molecular exclusion", "affinity"]
+    rows = []
+    for i, s in enumerate(steps):
+        rows.append(row(s, "activity", 1.0, activity[i], 1.0, activity[i + 1], conc_unit="U/mL"))
+        rows.append(row(s, "protein", 1.0, protein[i], 1.0, protein[i + 1], conc_unit="mg/mL"))
+    return pd.DataFrame(rows)
+
+
+def test_purification_table_berg_table_4_1():
+    """Berg, Tymoczko & Stryer, *Biochemistry* 5th ed. (2002), Table 4.1: total protein (mg) 15,000, 4,600,
+    1,278, 68.8, 1.75; total activity 150,000 ... 52,500; printed specific activity (units/mg) 10, 30, 90,
+    1,100, 30,000; yield (%) 100, 92, 77, 50, 35; purification level 1, 3, 9, 110, 3,000 (printed to
+    two significant figures)."""
+    t = _berg_table()
+    p = purification_table(t)
+    assert p["step"].tolist() == ["starting material", "salt fractionation", "ion exchange", "molecular exclusion",
+                                  "affinity"]
+    sig2 = lambda v: float(f"{v:.2g}")  # noqa: E731 - the table's printed precision
+    assert [sig2(v) for v in p["specific_activity"]] == [10, 30, 90, 1100, 30000]
+    assert p["yield_pct"].round(0).tolist() == [100, 92, 77, 50, 35]
+    assert [sig2(v) for v in p["purification_fold"]] == [1, 3, 9, 110, 3000]
+    assert p["specific_activity_unit"].iat[0] == "U/mg" and p["protein_unit"].iat[0] == "mg"
+    # the yield column agrees with step_yields' cumulative yield
+    y = step_yields(t, product="activity")
+    assert np.allclose(p["yield_pct"].iloc[1:], y["cumulative_yield_pct"])
+
+
+def test_purification_table_hand_and_units():
+    """Hand calculation: load 100 mL x 50 U/mL and 10 mg/mL -> 5 U/mg; pool 20 mL x 200 U/mL and 2000 ug/mL
+    (converted to mg) -> 4000 U / 40 mg = 100 U/mg: yield 80 %, 20-fold."""
+    t = pd.DataFrame([
+        row("IEX", "activity", 100, 50, 20, 200, conc_unit="U/mL"),
+        row("IEX", "protein", 100, 10, 20, 2, conc_unit="mg/mL"),
+    ])
+    p = purification_table(t)
+    assert p["specific_activity"].tolist() == pytest.approx([5.0, 100.0])
+    assert p["yield_pct"].iat[1] == pytest.approx(80.0) and p["purification_fold"].iat[1] == pytest.approx(20.0)
+    t2 = t.copy()
+    t2.loc[1, "conc_unit"] = "U/mL"
+    with pytest.raises(InputError, match=r"conc_unit.*row 2.*mass per volume"):
+        purification_table(t2)
+    t3 = t.copy()
+    t3.loc[0, "conc_unit"] = "mg/mL"
+    with pytest.raises(InputError, match=r"row 1.*is a mass"):
+        purification_table(t3)
+    with pytest.raises(InputError, match="'protein' has no row for step"):
+        purification_table(pd.concat([t, pd.DataFrame([row("AEX", "activity", 20, 200, 10, 300,
+                                                             conc_unit="U/mL")])], ignore_index=True))

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
@@ -28,6 +29,13 @@ def _get(url: str) -> int:
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
+
+
+def test_lab_environment_carries_the_token():
+    from pdkit.cli import lab_environment
+
+    env = lab_environment("f" * 48, {"HOME": "/root", "JUPYTER_TOKEN_FILE": "/tmp/t"})
+    assert env == {"HOME": "/root", "JUPYTER_TOKEN": "f" * 48}
 
 
 def test_lab_binds_loopback_with_token(tmp_path):
@@ -57,6 +65,15 @@ def test_lab_binds_loopback_with_token(tmp_path):
         listening = [c.laddr for c in psutil.Process(proc.pid).net_connections(kind="inet")
                      if c.status == psutil.CONN_LISTEN]
         assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
+        # the token is not on any command line: /proc/PID/cmdline is readable by every local user
+        server = psutil.Process(proc.pid)
+        for p in [server] + server.children(recursive=True):
+            cmdline = Path(f"/proc/{p.pid}/cmdline").read_bytes()
+            assert token.encode() not in cmdline, p.cmdline()
+        assert b"jupyterlab" in Path(f"/proc/{proc.pid}/cmdline").read_bytes()  # the process we looked at
+        # it travels in the environment, readable only by the user who started it
+        assert server.environ().get("JUPYTER_TOKEN") == token
+        assert oct(Path(f"/proc/{proc.pid}/environ").stat().st_mode & 0o777) == "0o400"
     finally:
         try:
             import os

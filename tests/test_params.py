@@ -146,7 +146,9 @@ def test_every_shipped_template_declares_valid_parameters():
         specs = parse_parameters(find_template(name))
         # defaults must themselves validate (sample data present and parseable)
         validate_parameters(specs, {}, fill_defaults=True, template_dir=find_template(name).parent)
-        assert any(s.name == "data" for s in specs), f"template {name} has no 'data' parameter"
+        # templates that read a lot-history store (parameter db) have no data file
+        assert any(s.name in ("data", "db") for s in specs), f"template {name} has no 'data' parameter"
+        assert all(s.template == name for s in specs)
 
 
 def test_column_and_value_markers(tmp_path):
@@ -220,3 +222,85 @@ def test_above_marker_orders_two_parameters():
 def test_above_marker_must_name_a_numeric_parameter(source):
     with pytest.raises(TemplateError, match="needs both to be numeric parameters"):
         parse_parameters(nb_with(source))
+
+
+# ------------------------------------------------------------------ {output: ...} marker (issue 12)
+OUTPUT_SPECS = parse_parameters(nb_with(
+    'worksheet: str = "doe_worksheet"  # Base name of the worksheet files {output: csv, xlsx}\n'))
+
+
+def test_output_marker_is_parsed_and_described():
+    (spec,) = OUTPUT_SPECS
+    assert spec.output == ("csv", "xlsx")
+    assert spec.file is None and spec.template is None
+    assert spec.describe_expected() == ("a relative file name (no absolute path, no '..') ending in .csv or .xlsx "
+                                        "or without a suffix")
+
+
+@pytest.mark.parametrize("value", ["doe_worksheet", "sheets/run1.xlsx", "plan.CSV"])
+def test_output_marker_accepts_relative_names(value):
+    assert validate_parameters(OUTPUT_SPECS, {"worksheet": value}) == {"worksheet": value}
+
+
+@pytest.mark.parametrize("value, why", [
+    ("/tmp/x.csv", "absolute path"), ("../x.csv", "'..' leaves the output folder"),
+    ("a/../../x", "'..' leaves the output folder"), ("C:\\data\\x.csv", "absolute path"),
+    ("~/x.csv", "absolute path"), ("x.json", "wrong suffix '.json'"), ("  ", "empty name"),
+])
+def test_output_marker_rejects_paths_outside_the_output_folder(value, why):
+    with pytest.raises(ParameterError) as e:
+        validate_parameters(OUTPUT_SPECS, {"worksheet": value})
+    assert str(e.value).startswith(f"parameter 'worksheet': got {value!r}, expected a relative file name")
+    assert str(e.value).endswith(f"({why})")
+
+
+@pytest.mark.parametrize("source", [
+    'x: int = 1  # n {output: csv}', 'x: str = "a"  # n {output: }',
+])
+def test_output_marker_needs_a_str_parameter_and_suffixes(source):
+    with pytest.raises(TemplateError, match="needs a str parameter and at least one suffix"):
+        parse_parameters(nb_with(source))
+
+
+# ------------------------------------------------------------------ spec and mapping files, input contracts
+def test_spec_and_mapping_files_are_validated_in_full(tmp_path):
+    specs = parse_parameters(nb_with('spec: str = "s.yaml"  # Spec {file: yaml}\n'
+                                     'mapping: str | None = None  # Mapping {file: yaml}\n'))
+    spec = tmp_path / "s.yaml"
+    spec.write_text('product: p\nversion: "1"\neffective_date: 2025-01-01\nattributes:\n'
+                    '  - {name: ph, method: m, criterion: range, lower: 8.0, upper: 7.0}\n')
+    with pytest.raises(ParameterError) as e:
+        validate_parameters(specs, {"spec": str(spec)})
+    assert str(e.value) == (f"parameter 'spec': got {str(spec)!r}, expected an existing yaml file that parses "
+                            "(specification file 's.yaml', attribute 'ph' (line 5): range needs lower < upper, "
+                            "got lower 8.0 and upper 7.0)")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("lot: Lot\nattributes:\n  - {column: T, attribute: t, untis: '%'}\n")
+    with pytest.raises(ParameterError, match=r"parameter 'mapping': .*column mapping file 'm.yaml', key "
+                                              r"'attributes.1.untis': unknown key"):
+        validate_parameters(specs, {"mapping": str(mapping)})
+
+
+def test_input_contract_runs_in_validation_with_every_problem(tmp_path):
+    from pdkit.params import find_template
+
+    tpl = find_template("stability_shelf_life")
+    specs = parse_parameters(tpl)
+    data = tmp_path / "stab.csv"
+    data.write_text("batch,month,potency_pct\nB1,0,101\nB1,-3,-99\nB1,6,x\n")
+    with pytest.raises(ParameterError) as e:
+        validate_parameters(specs, {"data": str(data)}, fill_defaults=True, template_dir=tpl.parent)
+    assert str(e.value).splitlines() == [
+        "parameter 'data': stab.csv: 3 problems with the stability_shelf_life input "
+        "(see 'pdkit templates stability_shelf_life')",
+        "  stab.csv, row 2, column 'month': got -3, expected a value >= 0 (storage time cannot be negative)",
+        "  stab.csv, row 2, column 'potency_pct': got -99, expected a value >= 0 (relative potency cannot be negative)",
+        "  stab.csv, row 3, column 'potency_pct': got 'x', expected a number",
+    ]
+
+
+def test_no_contract_for_notebooks_without_a_template_name(tmp_path):
+    specs = parse_parameters(nb_with('data: str = "x.csv"  # Table {file: csv}\n'))
+    data = tmp_path / "d.csv"
+    data.write_text("anything\n1\n")
+    assert validate_parameters(specs, {"data": str(data)})["data"] == str(data.resolve())

@@ -34,7 +34,8 @@ def test_successful_run_writes_notebook_html_manifest(good_run, template):
     out, proc = good_run
     assert proc.returncode == 0, proc.stderr
     assert "report:" in proc.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "side_output.txt", "smoke.html", "smoke.ipynb"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "side_output.txt", "signatures.json", "smoke.html",
+                                                    "smoke.ipynb"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert CONTRACT_KEYS <= set(manifest)
     assert manifest["status"] == "succeeded" and manifest["error"] is None
@@ -82,8 +83,8 @@ def test_html_renders_bokeh_canvas_with_network_off(good_run, tmp_path):
 
 def test_verify_passes_then_names_changed_and_vanished_files(good_run, tmp_path):
     src, _ = good_run
-    out = tmp_path / "copy"
-    shutil.copytree(src, out)
+    shutil.copytree(src.parent, tmp_path / "copy")  # the run folder and the signed log beside it
+    out = tmp_path / "copy" / src.name
     ok = run_cli("verify", str(out))
     assert ok.returncode == 0 and "OK" in ok.stdout
     # one byte of an output changed
@@ -151,12 +152,14 @@ def test_parameter_file_values_and_override(template, tmp_path):
                                          ("exit", "DeadKernelError")])
 def test_failed_execution_exit_1_manifest_failed_no_html(template, tmp_path, mode, error):
     out = tmp_path / "out"
-    # a previous successful run leaves an HTML that must not survive a failed rerun
+    # a previous successful run's HTML must not survive a failed rerun in the folder: --force moves it aside
     assert run_cli("run", str(template), "-o", str(out)).returncode == 0
     assert (out / "smoke.html").exists()
-    proc = run_cli("run", str(template), "-p", "fail_mode", mode, "-o", str(out))
+    proc = run_cli("run", str(template), "-p", "fail_mode", mode, "-o", str(out), "--force")
     assert proc.returncode == 1
     assert error in proc.stderr
+    (moved,) = [p for p in tmp_path.iterdir() if p.name.startswith("out.superseded-")]
+    assert (moved / "smoke.html").exists() and run_cli("verify", str(moved)).returncode == 0, "superseded run intact"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "failed" and error in manifest["error"]
     assert not (out / "smoke.html").exists()
@@ -165,8 +168,41 @@ def test_failed_execution_exit_1_manifest_failed_no_html(template, tmp_path, mod
     assert nb.metadata["pdkit"]["status"] == "failed"
     text = json.dumps(nb.cells)
     assert (error.split(":")[0] in text)  # the error is visible in the executed notebook
-    # the failed run's manifest still verifies what it did write
-    assert run_cli("verify", str(out)).returncode == 0
+    # the failed run's manifest still verifies what it did write (verify also reports the failure itself)
+    from pdkit.provenance import verify
+
+    assert [p for p in verify(out) if not p.startswith("run failed")] == []
+
+
+def test_manifest_and_notebook_record_user_host_and_reason(good_run, template, tmp_path):
+    import getpass
+    import socket
+
+    out, _ = good_run
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["user"] == getpass.getuser() and manifest["host"] == socket.gethostname()
+    assert manifest["reason"] is None  # not given
+    proc = run_cli("run", str(template), "-o", str(tmp_path / "r"), "--reason", "deviation DEV-042 <b>re-test</b>")
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["reason"] == "deviation DEV-042 <b>re-test</b>"
+    nb = nbformat.read(str(tmp_path / "r" / "smoke.ipynb"), as_version=4)
+    assert {k: nb.metadata["pdkit"][k] for k in ("user", "host", "reason")} == \
+        {k: manifest[k] for k in ("user", "host", "reason")}
+    empty = run_cli("run", str(template), "-o", str(tmp_path / "r2"), "--reason", "  ")
+    assert empty.returncode == 2 and "--reason" in empty.stderr and not (tmp_path / "r2").exists()
+
+
+def test_failure_banner_escapes_the_error_text(tmp_path):
+    """A kernel death shows a banner; the error text in it is Markdown-escaped (pdkit.escape.md)."""
+    tpl = make_smoke_template(tmp_path / "tpl")
+    out = tmp_path / "out"
+    proc = run_cli("run", str(tpl), "-p", "fail_mode", "exit", "-o", str(out))
+    assert proc.returncode == 1
+    executed = nbformat.read(str(out / "smoke.ipynb"), as_version=4)
+    banner = executed.cells[0]
+    assert banner.metadata["tags"] == ["pdkit-error"]
+    assert "DeadKernelError\\: the kernel died during execution \\(killed or crashed\\)" in banner.source
 
 
 def test_unknown_template_exit_2(tmp_path):
@@ -178,3 +214,82 @@ def test_help_on_every_command():
     for cmd in ([], ["templates"], ["run"], ["batch"], ["verify"], ["demo"], ["lab"]):
         proc = run_cli(*cmd, "--help")
         assert proc.returncode == 0 and "Usage:" in proc.stdout
+
+
+# ---------------------------------------------------------------- PDF output (issue 12)
+
+
+def test_pdf_converts_every_html_output_and_hashes_the_pdfs(tmp_path, monkeypatch):
+    """``pdkit.pdf`` is replaced by a stand-in (no browser): the runner's part is which files and when."""
+    import sys
+    import types
+
+    from test_attack_folders import make_lots_template
+    from pdkit.runner import run_report
+
+    calls = []
+
+    def html_to_pdf(html_path, pdf_path, *, paper="A4"):
+        calls.append((Path(html_path).name, Path(pdf_path).name, paper))
+        Path(pdf_path).write_bytes(b"%PDF-1.4 stand-in for " + Path(html_path).name.encode())
+        return Path(pdf_path)
+
+    fake = types.ModuleType("pdkit.pdf")
+    fake.check_available = lambda: None
+    fake.html_to_pdf = html_to_pdf
+    monkeypatch.setitem(sys.modules, "pdkit.pdf", fake)
+    tpl = make_lots_template(tmp_path / "tpl")
+    out = tmp_path / "out"
+    result = run_report(str(tpl), {"lots": "2"}, out, pdf=True, paper="letter")
+    assert result.status == "succeeded", result.error
+    # the runner's conversions (pdkit.signing may regenerate a signed page's PDF afterwards)
+    assert sorted(calls[:3]) == [("coa_lot1.html", "coa_lot1.pdf", "Letter"),
+                                 ("coa_lot2.html", "coa_lot2.pdf", "Letter"), ("lots.html", "lots.pdf", "Letter")]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["pdf_paper"] == "Letter"
+    recorded = {o["path"]: o for o in manifest["outputs"]}
+    assert {"lots.pdf", "coa_lot1.pdf", "coa_lot2.pdf"} <= set(recorded)
+    assert recorded["lots.pdf"]["bytes"] == (out / "lots.pdf").stat().st_size
+
+    # a conversion that fails fails the run and leaves no report HTML and no PDF
+    def broken(html_path, pdf_path, *, paper="A4"):
+        raise RuntimeError("chromium crashed")
+
+    fake.html_to_pdf = broken
+    failed = run_report(str(tpl), {"lots": "1"}, out, pdf=True, force=True)
+    assert failed.status == "failed" and failed.error == "PDF export failed: RuntimeError: chromium crashed"
+    assert not list(out.glob("*.pdf")) and not (out / "lots.html").exists()
+
+    # chromium missing: refused before anything is written or any kernel starts
+    fake.check_available = lambda: "PDF output needs Chromium: apt-get install chromium"
+    with pytest.raises(ValueError, match="^PDF output needs Chromium: apt-get install chromium$"):
+        run_report(str(tpl), {}, tmp_path / "never", pdf=True)
+    assert not (tmp_path / "never").exists()
+
+
+def test_pdf_without_chromium_exits_2_one_line(template, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PDKIT_CHROMIUM=str(tmp_path / "no-chromium"))
+    proc = subprocess.run([sys.executable, "-m", "pdkit.cli", "run", str(template), "--pdf", "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pdkit: error: PDF output needs Chromium"), proc.stderr
+    assert not (tmp_path / "o").exists()
+    bad = run_cli("run", str(template), "--pdf", "--paper", "A3", "-o", str(tmp_path / "o"))
+    assert bad.returncode == 2 and "A3" in bad.stderr and not (tmp_path / "o").exists()
+
+
+@pytest.mark.browser
+def test_pdf_with_chromium_is_an_output_that_verifies(template, tmp_path):
+    require_chromium()
+    out = tmp_path / "out"
+    proc = run_cli("run", str(template), "--pdf", "--paper", "Letter", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "smoke.pdf").read_bytes()[:5] == b"%PDF-"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "smoke.pdf" in {o["path"] for o in manifest["outputs"]}
+    assert run_cli("verify", str(out)).returncode == 0

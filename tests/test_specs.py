@@ -458,3 +458,55 @@ def test_sample_release_data_matches_documented_ground_truth(data, spec, expecte
         assert r.loc[("AV-25-02", "full_capsids"), "result"] == "fail"
         assert r.loc[("AV-25-03", "vg_titer"), "reported"] == "2.3E+13"
         assert r.loc[("AV-25-01", "host_cell_protein"), "reported"] == "< 5"
+
+
+# --------------------------------------------------------------------------- physical bounds
+def test_bounds_are_parsed_and_limits_must_lie_within():
+    a = Attribute(name="supercoiled", method="HPLC", unit="%", criterion=">=", limit="90.0", bounds=[0, 100])
+    assert a.bounds == (Decimal(0), Decimal(100)) and a.bounds_text == "[0, 100] %"
+    b = Attribute(name="potency", method="cell assay", unit="%", criterion="range", lower=50, upper=150,
+                  bounds=[0, None])
+    assert b.bounds == (Decimal(0), None) and b.bounds_text == "[0, inf] %"
+    assert b.within_bounds(Decimal("400")) and not b.within_bounds(-45)
+    with pytest.raises(InputError, match=r"attribute 'x', field 'bounds': bounds need lower < upper, got \[100, 0\]"):
+        make_spec({"name": "x", "method": "m", "unit": "%", "criterion": "report", "bounds": [100, 0]})
+    with pytest.raises(InputError, match=r"limit 120 lies outside the physical bounds \[0, 100\] %"):
+        make_spec({"name": "x", "method": "m", "unit": "%", "criterion": "<=", "limit": 120, "bounds": [0, 100]})
+    with pytest.raises(InputError, match=r"expected \[lower, upper\] \(either may be null\), got 5"):
+        make_spec({"name": "x", "method": "m", "criterion": "report", "bounds": 5})
+    with pytest.raises(InputError, match=r"'bounds' do not apply to criterion 'conforms'"):
+        make_spec({"name": "x", "method": "m", "criterion": "conforms", "expected": "ok", "bounds": [0, 1]})
+    with pytest.raises(InputError, match=r"give at least one of the two bounds"):
+        make_spec({"name": "x", "method": "m", "criterion": "report", "bounds": [None, None]})
+
+
+def test_bounds_from_yaml_name_the_line(tmp_path):
+    p = write(tmp_path, GOOD.replace("limit: 90.0", "limit: 90.0\n        bounds: [0, 100]"))
+    assert load_spec(p).attribute("supercoiled").bounds == (Decimal(0), Decimal(100))
+    bad = write(tmp_path, GOOD.replace("limit: 90.0", "limit: 90.0\n        bounds: [0, ten]"), "bad.yaml")
+    with pytest.raises(InputError, match=r"attribute 'supercoiled' \(line 10\), field 'bounds': expected numbers "
+                                         r"or null in \[lower, upper\], got 'ten'"):
+        load_spec(bad)
+
+
+@pytest.mark.parametrize("value, unit, message", [
+    ("130", "%", "got 130 %, expected a physically possible value within [0, 100] % (bounds in the specification)"),
+    ("-0.5", "%", "got -0.5 %, expected a physically possible value within [0, 100] %"),
+    ("1.3", "dimensionless", None),  # a fraction of 1.3 converts to 130 %
+])
+def test_results_outside_bounds_are_input_errors_not_passes(value, unit, message):
+    """Issue 13: supercoiled 130 % printed "Pass" on a CoA."""
+    spec = make_spec({"name": "supercoiled", "method": "HPLC", "unit": "%", "criterion": ">=", "limit": "90.0",
+                      "bounds": [0, 100]})
+    with pytest.raises(InputError) as e:
+        one(spec, value, unit=unit)
+    assert "row 1 (lot 'L1', attribute 'supercoiled'), column 'value'" in str(e.value)
+    if message:
+        assert message in str(e.value)
+    assert one(spec, "99.96", unit="%")["reported"] == "100.0"  # within bounds after rounding
+
+
+def test_sample_production_log_spec_declares_bounds():
+    spec = load_spec(SPECS / "aav_production_log_spec.yaml")
+    assert spec.attribute("full_capsids").bounds == (Decimal(0), Decimal(100))
+    assert spec.attribute("potency").bounds == (Decimal(0), None)

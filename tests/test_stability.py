@@ -438,9 +438,52 @@ def test_missing_columns(good):
         shelf_life(good, "Month", "potency", "Batch", lower=95)
 
 
-def test_one_batch_only(good):
-    with pytest.raises(InputError, match=r"column 'Batch': only one batch \('1_11'\)"):
-        shelf_life(good[good["Batch"] == "1_11"], "Month", "Conc", "Batch", lower=95)
+def _single_batch_hand(t, y, lower, alpha=0.05):
+    """Hand calculation: solve a + b t - t_{1-alpha, n-2} s sqrt(1/n + (t - tbar)^2 / Sxx) = lower
+    (squared: a quadratic in t), the smaller root at or after time 0."""
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    n = len(t)
+    tbar, sxx = t.mean(), ((t - t.mean()) ** 2).sum()
+    b = ((t - tbar) * (y - y.mean())).sum() / sxx
+    a = y.mean() - b * tbar
+    s2 = ((y - a - b * t) ** 2).sum() / (n - 2)
+    q2 = stats.t.ppf(1 - alpha, n - 2) ** 2 * s2
+    # (a - L + b t)^2 = q2 (1/n + (t - tbar)^2 / Sxx)
+    A = b * b - q2 / sxx
+    B = 2 * b * (a - lower) + 2 * q2 * tbar / sxx
+    C = (a - lower) ** 2 - q2 * (1 / n + tbar ** 2 / sxx)
+    roots = sorted(np.roots([A, B, C]).real)
+    return [r for r in roots if r >= 0 and a + b * r > lower][0]
+
+
+def test_one_batch_single_batch_shelf_life(good):
+    """ICH Q1E (2003) section 2.3 / Appendix B.1 and the FDA single-lot convention: with one batch the shelf
+    life is where the batch's one-sided 95 % lower confidence bound on the mean crosses the limit; checked
+    against a hand calculation (quadratic for the crossing) on JMP 12's batch 1_11 (Stability.jmp)."""
+    one = good[good["Batch"] == "1_11"]
+    with pytest.warns(ExtrapolationWarning):
+        r = shelf_life(one, "Month", "Conc", "Batch", lower=95)
+    assert r.single_batch and r.model == "cics" and r.ancova.empty
+    assert r.shelf_life == pytest.approx(_single_batch_hand(one["Month"], one["Conc"], 95), rel=1e-8)
+    assert r.per_batch["batch"].tolist() == ["1_11"] and r.worst_batch == "1_11"
+    assert "One batch" in r.notes[0]
+    # the same line as that batch's individual fit in a multi-batch run
+    many = shelf_life(good, "Month", "Conc", "Batch", lower=95)
+    assert not many.single_batch
+    if many.model == "dids":
+        row = many.per_batch.set_index("batch").loc["1_11"]
+        assert row["shelf_life"] == pytest.approx(r.shelf_life, rel=1e-8)
+
+
+def test_single_batch_hand_small_case():
+    """Hand calculation on 5 points (months 0-12), lower limit 90: the crossing solves the quadratic."""
+    df = pd.DataFrame({"lot": "L1", "m": [0, 3, 6, 9, 12], "y": [100.2, 99.1, 98.3, 96.8, 96.1]})
+    with pytest.warns(ExtrapolationWarning):
+        r = shelf_life(df, "m", "y", "lot", lower=90)
+    assert r.shelf_life == pytest.approx(_single_batch_hand(df["m"], df["y"], 90), rel=1e-8)
+    assert r.t_quantile == pytest.approx(stats.t.ppf(0.95, 3))
+    with pytest.raises(InputError, match="single batch 'L1'.*need 3"):
+        shelf_life(df.iloc[:2], "m", "y", "lot", lower=90)
 
 
 def test_one_time_point_only(good):

@@ -151,3 +151,101 @@ def test_figures_build_and_serialise():
     json_item(fig)
     one_sided = capability_figure(x, capability(x, lsl=-5))
     assert "n/a" not in one_sided.title.text
+
+
+# ----------------------------------------------------------------------------- ordering by date
+from pdkit.trending import parse_dates  # noqa: E402
+
+# NIST e-Handbook 6.3.2.2 values with weekly dates, given to imr_chart shuffled
+NIST_X = [49.6, 47.6, 49.9, 51.3, 47.8, 51.2, 52.6, 52.4, 53.6, 52.1]
+NIST_DATES = pd.date_range("2024-01-01", periods=10, freq="7D")
+
+
+def test_date_order_reproduces_the_nist_chart_from_shuffled_input():
+    """Shuffled input + its dates gives exactly the NIST 6.3.2.2 chart (MRbar 1.8778 depends on
+    the order; in file order it would differ)."""
+    perm = [3, 9, 0, 5, 1, 8, 2, 7, 4, 6]
+    x = [NIST_X[i] for i in perm]
+    d = [NIST_DATES[i].strftime("%d.%m.%Y") for i in perm]
+    labels = [f"B{i + 1}" for i in perm]
+    r = imr_chart(x, labels=labels, date=d, date_format="%d.%m.%Y")
+    assert r.points["value"].tolist() == NIST_X
+    assert r.points["label"].tolist() == [f"B{i}" for i in range(1, 11)]
+    assert r.mr_center == pytest.approx(1.8778, abs=5e-5) and r.ucl == pytest.approx(55.8041, abs=2e-4)
+    assert r.points["input_row"].tolist() == [perm.index(i) + 1 for i in range(10)]
+    assert r.points["date"].tolist() == list(NIST_DATES)
+    assert r.dated and r.ties.empty
+    unordered = imr_chart(x)
+    assert unordered.mr_center != pytest.approx(r.mr_center)
+
+
+def test_datetime64_dates_accepted_without_format():
+    s = pd.Series(NIST_X[::-1], index=[f"B{i}" for i in range(10, 0, -1)])
+    r = imr_chart(s, date=pd.Series(NIST_DATES[::-1]))
+    assert r.points["label"].tolist() == [f"B{i}" for i in range(1, 11)]
+    assert r.center == pytest.approx(50.81)
+
+
+def test_ties_are_reported_and_ordered_by_lot_label_naturally():
+    """Hand case: L10 and L9 share 2024-03-11 -> L9 before L10 (natural order, not text order),
+    whatever their input order; the tie is listed in ``ties`` and in the notes."""
+    x = [5.0, 1.0, 3.0, 2.0]
+    labels = ["L11", "L10", "L9", "L8"]
+    dates = ["2024-03-18", "2024-03-11", "2024-03-11", "2024-03-04"]
+    r = imr_chart(x, labels=labels, date=dates, date_format="%Y-%m-%d")
+    assert r.points["label"].tolist() == ["L8", "L9", "L10", "L11"]
+    assert r.points["value"].tolist() == [2.0, 3.0, 1.0, 5.0]
+    assert r.ties.to_dict("records") == [{"date": pd.Timestamp("2024-03-11"), "n": 2, "labels": "L9, L10"}]
+    assert any("ordered by lot label" in n for n in r.notes)
+    # moving ranges follow the date order: |3-2|, |1-3|, |5-1|
+    assert r.points["moving_range"].tolist()[1:] == [1.0, 2.0, 4.0]
+
+
+def test_unparseable_date_names_row_and_column():
+    with pytest.raises(InputError, match=r"column 'made_on', row 2 \(lot 'B'\): '10/6' does not match date format "
+                                         r"'%m/%d/%Y'"):
+        imr_chart([1.0, 2.0, 3.5], labels=["A", "B", "C"], date=["10/05/2024", "10/6", "10/07/2024"],
+                  date_format="%m/%d/%Y", date_column="made_on")
+    with pytest.raises(InputError, match=r"row 1: '10/6/24' does not match"):  # %Y needs four digits
+        parse_dates(["10/6/24"], "%m/%d/%Y")
+
+
+def test_text_dates_need_an_explicit_format_and_other_bad_dates():
+    with pytest.raises(InputError, match=r"column 'date', row 1: dates are text .* give date_format"):
+        imr_chart([1.0, 2.0, 3.5], date=["2024-01-01", "2024-01-02", "2024-01-03"])
+    with pytest.raises(InputError, match=r"row 3: date is missing"):
+        parse_dates(["2024-01-01", "2024-01-02", None], "%Y-%m-%d")
+    with pytest.raises(InputError, match=r"row 2: expected a date, got the number 45000"):
+        parse_dates([pd.Timestamp("2024-01-01"), 45000], "%Y-%m-%d")
+    with pytest.raises(InputError, match=r"parameter 'date': expected 3 dates"):
+        imr_chart([1.0, 2.0, 3.5], date=["2024-01-01"], date_format="%Y-%m-%d")
+    with pytest.raises(InputError, match=r"parameter 'date': expected one date per value"):
+        imr_chart([1.0, 2.0, 3.5], date="date")
+    with pytest.raises(InputError, match=r"parameter 'date_format'"):
+        parse_dates(["2024-01-01"], "YYYY-MM-DD")
+
+
+def test_baseline_counts_the_earliest_dates():
+    x = series(NELSON_CASES[1][0])  # 11 values: baseline 8 then a 3.5-sigma point at 10
+    n = len(x)
+    dates = pd.date_range("2024-01-01", periods=n, freq="D")
+    rev = list(range(n))[::-1]
+    r = imr_chart([x[i] for i in rev], date=[dates[i] for i in rev], baseline=8)
+    assert r.sigma == pytest.approx(SIGMA)
+    assert fired(r) == [(10, 1)]
+
+
+def test_date_axis_in_figure():
+    from bokeh.embed import json_item
+    from bokeh.models import DatetimeAxis
+
+    from pdkit.plots.trending import imr_figure
+
+    r = imr_chart(NIST_X, date=list(NIST_DATES), baseline=6)
+    layout = imr_figure(r, value_label="yield (%)")
+    top, bottom = layout.children
+    assert isinstance(top.xaxis[0], DatetimeAxis) and isinstance(bottom.xaxis[0], DatetimeAxis)
+    assert top.xaxis[0].axis_label == "date"
+    json_item(layout)
+    plain = imr_figure(imr_chart(NIST_X)).children[0]
+    assert not isinstance(plain.xaxis[0], DatetimeAxis) and plain.xaxis[0].axis_label == "lot (order)"

@@ -30,12 +30,15 @@ _EXPORTS = {
     "latin_hypercube": "designs",
     "from_worksheet": "designs",
     "evaluate": "evaluation",
+    "i_criterion": "evaluation",
+    "prediction_variance": "evaluation",
     "fit": "analysis",
     "DoEFit": "analysis",
     "desirability": "optimize",
     "maximize_desirability": "optimize",
     "design_space": "optimize",
     "robust_set_point": "optimize",
+    "maximize_probability": "optimize",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -60,7 +60,8 @@ from scipy import optimize, stats
 from ..errors import InputError
 from .._tables import describe_rows, numeric_column, require_columns, source_name
 from .factors import Factor
-from .model import base_matrix, effect_coding, model_matrix, model_terms, term_columns, term_factors
+from .model import (base_matrix, effect_coding, formula_response, model_matrix, model_terms, term_columns,
+                    term_factors)
 
 __all__ = [
     "fit",
@@ -1108,7 +1109,7 @@ def supported_model(data: pd.DataFrame, factors: Sequence[Factor | str]) -> str:
 # --------------------------------------------------------------------------- fit
 def fit(
     data: pd.DataFrame,
-    response: str,
+    response: str | None,
     model: str | Sequence[str] = "linear",
     factors: Sequence[Factor | str] | None = None,
     *,
@@ -1124,9 +1125,12 @@ def fit(
         One row per run: factor columns in actual units and the response column.
         Never modified.
     response : str
-        Response column (numbers; text such as ``'<LOQ'`` is an error).
+        Response column (numbers; text such as ``'<LOQ'`` is an error).  May be None when
+        ``model`` is a formula with a left-hand side; a left-hand side that differs from
+        ``response`` is an error.
     model : {"linear", "interactions", "quadratic"}, formula or list of terms
-        See :func:`pdkit.doe.model.model_terms` (e.g. ``"y ~ A + B + A:B + A^2"``).  Terms the
+        See :func:`pdkit.doe.model.model_terms` (e.g. ``"y ~ A + B + A:B + A^2"``,
+        ``"y ~ (A + B + C)**2"``, ``"y ~ A*B - A:B"``; parsed by formulaic).  Terms the
         design cannot separate from earlier terms are dropped first, keeping one term per
         alias chain (:class:`AliasWarning`; ``aliases`` on the result), so e.g.
         ``"interactions"`` can be fitted to a resolution IV fraction.
@@ -1166,8 +1170,14 @@ def fit(
     """
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    lhs = formula_response(model)
+    if response is None and lhs is not None:
+        response = lhs
     if not isinstance(response, str):
         raise InputError(f"response: expected a column name, got {response!r}")
+    if lhs is not None and lhs != response:
+        raise InputError(f"model: the formula's left-hand side '{lhs}' is not the response '{response}'; "
+                         f"write '{response} ~ ...' or leave the left-hand side out")
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be in (0, 1), got {alpha}")
     src = source_name(data)

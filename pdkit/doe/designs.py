@@ -63,6 +63,7 @@ import pandas as pd
 
 from .._tables import plain_column_name, source_name
 from ..errors import InputError
+from ..escape import FORMULA_PREFIXES, spreadsheet_frame
 from .factors import Factor, as_factors
 from .model import model_terms, term_columns
 
@@ -249,6 +250,13 @@ class Design:
         column per response.  The file is written to a temporary file in the
         same folder and renamed, so a crash never leaves half a worksheet.
 
+        No cell can become a live formula (OWASP "CSV injection"): in a CSV, text
+        cells and headers that start with ``=``, ``+``, ``-``, ``@``, tab or carriage
+        return get a leading apostrophe (:func:`pdkit.escape.spreadsheet_cell`); in
+        an xlsx every text cell is stored as a string (never as a formula) and
+        those starting with such a character are marked "quote prefix", as Excel
+        does for text typed after an apostrophe.  Numbers are written as they are.
+
         Parameters
         ----------
         path : str or Path
@@ -269,6 +277,9 @@ class Design:
         >>> p = d.to_worksheet(os.path.join(tempfile.mkdtemp(), "ws.csv"), responses=["titer"])
         >>> open(p).readline().strip()
         'Run,Std order,Block,Point type,temp (degC),ph,titer'
+        >>> p = d.to_worksheet(os.path.join(tempfile.mkdtemp(), "ws.csv"), responses=["=1+1"])
+        >>> open(p).readline().strip()
+        "Run,Std order,Block,Point type,temp (degC),ph,'=1+1"
         """
         p = Path(path)
         suffix = p.suffix.lower()
@@ -302,9 +313,11 @@ class Design:
         os.close(fd)
         try:
             if suffix == ".csv":
-                ws.to_csv(tmp, index=False)
+                spreadsheet_frame(ws).to_csv(tmp, index=False)
             else:
-                ws.to_excel(tmp, index=False, sheet_name="Design", engine="openpyxl")
+                with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                    ws.to_excel(writer, index=False, sheet_name="Design")
+                    _text_cells_only(writer.sheets["Design"])
             os.replace(tmp, p)
         finally:
             if os.path.exists(tmp):
@@ -315,6 +328,16 @@ class Design:
 # ----------------------------------------------------------------------------
 # helpers shared by the builders
 # ----------------------------------------------------------------------------
+def _text_cells_only(sheet: Any) -> None:
+    """Store every text cell of an openpyxl worksheet as a string, never as a formula."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl takes a string starting with '=' for a formula
+                if cell.value.startswith(FORMULA_PREFIXES):
+                    cell.quotePrefix = True
+
+
 def _check_seed(seed: Any, where: str = "seed") -> int | None:
     if seed is None:
         return None

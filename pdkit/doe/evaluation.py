@@ -17,6 +17,11 @@ Definitions (X = N x p model matrix in coded units, M = X'X, d(x) = f(x)' M^-1 f
   ``average_variance`` (JMP "Average Variance of Prediction", in units of
   sigma^2).  There is no absolute I-efficiency (the I-optimal design is not
   known in closed form); ``i_efficiency_vs(other)`` compares two designs.
+  Over a user-given candidate set C (``evaluate(..., candidates=C)`` or
+  :func:`i_criterion`) the average is the mean of d(x) over the candidate points
+  (optionally weighted), i.e. trace(M^-1 W_C) with W_C = F_C' diag(w) F_C
+  (Goos & Jones 2011, *Optimal Design of Experiments*, ch. 4: the I-criterion over
+  a discrete candidate set); reported as ``candidate_average_variance``.
 * VIF of a model column = [M^-1]_jj * sum_i (x_ij - mean_j)^2.
 * Power per term: the anticipated coefficient is ``effect_size / 2`` for every
   model column of the term (an effect of ``effect_size`` from -1 to +1), so the
@@ -56,7 +61,7 @@ from ..errors import InputError
 from .designs import Design, _RowBuilder, _region_points, _settings_to_numeric, moment_matrix
 from .model import effect_coding, model_terms, term_columns, term_order
 
-__all__ = ["evaluate", "DesignEvaluation", "AliasingWarning", "DesignWarning", "prediction_variance"]
+__all__ = ["evaluate", "DesignEvaluation", "AliasingWarning", "DesignWarning", "prediction_variance", "i_criterion"]
 
 
 class DesignWarning(UserWarning):
@@ -93,6 +98,9 @@ class DesignEvaluation:
         Model terms that cannot be estimated.
     n_blocks : int
         Blocks of the design accounted for (1: unblocked).
+    candidate_average_variance, candidate_max_variance : float or None
+        Average (I-criterion) and maximum of d(x) over the ``candidates`` given to
+        :func:`evaluate` (None when none were given).
     blocks_orthogonal : bool or None
         Whether the blocks are orthogonal to every model term (then block shifts bias no
         coefficient and cost only error df); None for an unblocked design.
@@ -118,6 +126,8 @@ class DesignEvaluation:
     alpha: float
     n_blocks: int = 1
     blocks_orthogonal: bool | None = None
+    candidate_average_variance: float | None = None
+    candidate_max_variance: float | None = None
 
     def i_efficiency_vs(self, other: "DesignEvaluation") -> float:
         """Relative I-efficiency in percent: 100 * other.average_variance / self.average_variance."""
@@ -193,6 +203,9 @@ def evaluate(
     *,
     alias_terms: Sequence[str] | str | None = None,
     seed: int = 0,
+    candidates: pd.DataFrame | None = None,
+    candidate_units: str = "coded",
+    weights: Sequence[float] | None = None,
 ) -> DesignEvaluation:
     """Evaluate a design for a model (see the module docstring for definitions).
 
@@ -215,6 +228,14 @@ def evaluate(
     seed : int
         Seed of the Monte Carlo points used only when the region is too large
         for quadrature/grid evaluation (more than 10 continuous factors).
+    candidates : DataFrame, optional
+        A candidate set (one column per factor, one row per point) over which the
+        I-criterion (``candidate_average_variance``) and the maximum prediction
+        variance are also computed.
+    candidate_units : {"coded", "actual"}
+        Units of ``candidates`` (categorical factors as level labels either way).
+    weights : list of float, optional
+        Non-negative weights of the candidate points (default equal); normalised to sum 1.
 
     Warns
     -----
@@ -315,6 +336,15 @@ def evaluate(
         se[dep] = np.inf
         Minv = Mp
 
+    cand_avg = cand_max = None
+    if candidates is not None:
+        Fc, w = _candidate_rows(candidates, factors, rb, candidate_units, weights)
+        if estimable:
+            dc = np.einsum("ij,jk,ik->i", Fc, Minv, Fc)
+            cand_avg, cand_max = float(w @ dc), float(dc.max())
+        else:
+            cand_avg = cand_max = float("inf")
+
     # VIFs
     centred = X - X.mean(axis=0)
     ss = (centred**2).sum(axis=0)
@@ -410,4 +440,71 @@ def evaluate(
         alpha=alpha,
         n_blocks=nbc + 1,
         blocks_orthogonal=blocks_orthogonal,
+        candidate_average_variance=cand_avg,
+        candidate_max_variance=cand_max,
     )
+
+
+def _candidate_rows(candidates: pd.DataFrame, factors: Sequence, rb: _RowBuilder, units: str,
+                    weights: Sequence[float] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Model rows of a candidate set (validated) and normalised weights."""
+    if not isinstance(candidates, pd.DataFrame) or len(candidates) == 0:
+        raise InputError("candidates: expected a DataFrame with one column per factor and at least one row")
+    if units not in ("coded", "actual"):
+        raise InputError(f"candidate_units: expected 'coded' or 'actual', got {units!r}")
+    missing = [f.name for f in factors if f.name not in candidates.columns]
+    if missing:
+        raise InputError(f"candidates: missing factor column(s) {missing} (columns present: "
+                         f"{', '.join(map(str, candidates.columns))})")
+    coded = {}
+    for f in factors:
+        col = candidates[f.name]
+        if f.is_continuous:
+            v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isfinite(v)
+            if bad.any():
+                raise InputError(f"candidates, column '{f.name}', row {int(np.flatnonzero(bad)[0]) + 1}: "
+                                 f"expected a number, got {col.iloc[int(np.flatnonzero(bad)[0])]!r}")
+            coded[f.name] = f.to_coded(v) if units == "actual" else v
+        else:
+            unknown = [i for i, x in enumerate(col) if x not in f.levels
+                       and not (len(f.levels) == 2 and units == "coded" and x in (-1, 1, -1.0, 1.0))]
+            if unknown:
+                raise InputError(f"candidates, column '{f.name}', row {unknown[0] + 1}: level {col.iloc[unknown[0]]!r} "
+                                 f"not among {list(f.levels)}")
+            coded[f.name] = col.to_numpy()
+    frame = pd.DataFrame(coded, index=candidates.index)
+    F = rb(_settings_to_numeric(frame, factors))
+    if weights is None:
+        w = np.full(len(frame), 1.0 / len(frame))
+    else:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (len(frame),) or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+            raise InputError(f"weights: expected {len(frame)} non-negative numbers (one per candidate), not all 0")
+        w = w / w.sum()
+    return F, w
+
+
+def i_criterion(design: Design, model: str | Sequence[str] = "linear", candidates: pd.DataFrame | None = None,
+                candidate_units: str = "coded", weights: Sequence[float] | None = None, seed: int = 0) -> float:
+    """I-criterion: the average prediction variance d(x) (sigma^2 units) of ``design`` for ``model``.
+
+    Over the cube [-1, 1]^k (uniform; the ``average_variance`` of :func:`evaluate`) when
+    ``candidates`` is None, otherwise the (weighted) mean over the candidate points.
+    Lower is better; ``100 * I(other) / I(design)`` is the relative I-efficiency.
+
+    Examples
+    --------
+    >>> from pdkit.doe.factors import Factor
+    >>> from pdkit.doe.designs import full_factorial
+    >>> d = full_factorial([Factor("A", 0, 1), Factor("B", 0, 1)])
+    >>> grid = pd.DataFrame({"A": [-1, 0, 1] * 3, "B": [-1] * 3 + [0] * 3 + [1] * 3})
+    >>> round(i_criterion(d, "linear"), 5), round(i_criterion(d, "linear", grid), 5)
+    (0.41667, 0.58333)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DesignWarning)  # no error df: irrelevant to the I-criterion
+        warnings.simplefilter("always", AliasingWarning)  # ... but aliasing is reported
+        ev = evaluate(design, model, seed=seed, candidates=candidates, candidate_units=candidate_units,
+                      weights=weights)
+    return float(ev.average_variance if candidates is None else ev.candidate_average_variance)

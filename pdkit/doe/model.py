@@ -7,8 +7,11 @@ quadratics ``A^2``.  A model is given as
 * ``"linear"`` - intercept and main effects;
 * ``"interactions"`` - plus all two-factor interactions;
 * ``"quadratic"`` - plus squares of the continuous factors (full second order);
-* a formula string such as ``"y ~ A + B + A:B + A^2"``, ``"A*B + C"`` (``*``
-  expands to main effects and their interaction) or ``"I(A**2)"``;
+* a formula string in Wilkinson-Rogers syntax, parsed by formulaic: ``"y ~ A + B + A:B + A^2"``,
+  ``"A*B + C"`` (``*`` expands to main effects and their interaction), ``"(A+B+C)**2"`` (all
+  terms up to two-factor interactions), ``"A*B - A:B"`` (``-`` removes a term), squares as
+  ``A^2``, ``I(A**2)`` or ``{A**2}``.  The left-hand side, when given, names the response
+  (:func:`formula_response`).  Models without an intercept (``- 1``) are rejected;
 * a list of term names.
 
 Continuous factors enter in coded units (-1..+1).  A two-level categorical
@@ -23,6 +26,8 @@ Examples
 ['Intercept', 'A', 'B', 'A:B', 'A^2', 'B^2']
 >>> model_terms("y ~ A*B", fs)
 ['Intercept', 'A', 'B', 'A:B']
+>>> model_terms("(A + B)**2 - A:B + I(A**2)", fs)
+['Intercept', 'A', 'B', 'A^2']
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ from ..errors import InputError
 from .factors import Factor
 
 __all__ = ["model_terms", "model_matrix", "term_columns", "term_order", "term_factors", "effect_coding",
-           "base_matrix"]
+           "base_matrix", "formula_response"]
 
 _SQUARE = re.compile(r"^I\(\s*([A-Za-z_][\w]*)\s*\*\*\s*2\s*\)$|^([A-Za-z_][\w]*)\s*\^\s*2$")
 
@@ -72,22 +77,91 @@ def _canonical(term: str, names: Sequence[str]) -> str:
     return ":".join(sorted(parts, key=order.__getitem__))
 
 
+_CARET_SQUARE = re.compile(r"\b([A-Za-z_]\w*)\s*\^\s*2\b")
+_PY_SQUARE = re.compile(r"^(?:I\(\s*(?:`([^`]+)`|([A-Za-z_]\w*))\s*\*\*\s*2\s*\)"
+                        r"|(?:`([^`]+)`|([A-Za-z_]\w*))\s*\*\*\s*2)$")
+_QUOTED_CARET = re.compile(r"`([^`]+)`\s*\^\s*2\b")
+_BARE_POWER = re.compile(r"(`[^`]+`|\b[A-Za-z_]\w*)\s*(\*\*|\^)")
+_PROTECTED = re.compile(r"I\([^()]*\)|\{[^{}]*\}")
+_NAME = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def _formula(formula: str, shown: str | None = None):
+    """Parse with formulaic (``A^2`` first rewritten as ``I(A**2)``); one-line InputError on bad syntax."""
+    from formulaic import Formula
+    from formulaic.errors import FormulaicError
+
+    text = _CARET_SQUARE.sub(lambda m: f"I({m.group(1)}**2)", formula)
+    text = _QUOTED_CARET.sub(lambda m: f"I(`{m.group(1)}`**2)", text)
+    bare = _BARE_POWER.search(_PROTECTED.sub("", text))
+    if bare:
+        what = bare.group(0).replace("`", "")
+        raise InputError(f"model formula {shown or formula!r}: '{what}...' raises one term to a power, which in "
+                         f"formula syntax leaves it unchanged; write a square as 'A^2' or 'I(A**2)' (powers of "
+                         f"sums such as '(A + B)**2' expand interactions)")
+    try:
+        return Formula(text)
+    except (FormulaicError, SyntaxError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"model formula {shown or formula!r}: cannot parse it ({first})") from None
+
+
+def formula_response(model: Any) -> str | None:
+    """The left-hand side of a formula string (the response column), or None.
+
+    Examples
+    --------
+    >>> formula_response("titer ~ (A + B)**2"), formula_response("A*B"), formula_response("quadratic")
+    ('titer', None, None)
+    """
+    if not isinstance(model, str) or "~" not in model:
+        return None
+    f = _formula(model)
+    lhs = getattr(f, "lhs", None)
+    terms = [str(t) for t in lhs] if lhs is not None else []
+    if len(terms) != 1 or not _NAME.match(terms[0]):
+        raise InputError(f"model formula {model!r}: the left-hand side must be one response column name, got "
+                         f"{' + '.join(terms) or 'nothing'} (transform the column in the data instead)")
+    return terms[0]
+
+
 def _parse_formula(formula: str, names: Sequence[str]) -> list[str]:
-    rhs = formula.split("~", 1)[1] if "~" in formula else formula
+    """Model terms of a formula via formulaic (Wilkinson-Rogers syntax: ``+``, ``-``, ``*``, ``:``,
+    ``(...)**2``, ``I(A**2)``/``{A**2}``/``A^2``, ``- 1``/``+ 0``)."""
+    text = formula
+    for n in sorted((n for n in names if not _NAME.match(n)), key=len, reverse=True):
+        text = re.sub(r"(?<!`)" + re.escape(n) + r"(?!`)", f"`{n}`", text)  # formulaic quotes odd names in backticks
+    f = _formula(text, shown=formula)
+    rhs = f.rhs if hasattr(f, "rhs") else f
     terms: list[str] = []
-    for chunk in rhs.split("+"):
-        chunk = chunk.strip()
-        if not chunk or chunk == "1":
+    has_intercept = False
+    for term in rhs:
+        text = str(term)
+        if text == "1":
+            has_intercept = True
             continue
-        if chunk in ("-1", "0"):
-            raise InputError("models without an intercept are not supported")
-        if "*" in chunk and not chunk.startswith("I("):
-            factors = [c.strip() for c in chunk.split("*")]
-            for r in range(1, len(factors) + 1):
-                for combo in itertools.combinations(factors, r):
-                    terms.append(_canonical(":".join(combo), names))
+        parts = []
+        for fac in term.factors:
+            expr = str(fac.expr).strip().strip("`")
+            m = _PY_SQUARE.match(expr)
+            if m:
+                parts.append(("sq", next(x for x in m.groups() if x)))
+            elif expr in names or _NAME.match(expr):
+                parts.append(("name", expr))
+            else:
+                raise InputError(f"model term '{text}': only factor names, interactions 'A:B' and squares "
+                                 f"('A^2', 'I(A**2)') are supported in coded DoE models")
+        if len(parts) == 1 and parts[0][0] == "sq":
+            if parts[0][1] not in names:
+                raise InputError(f"model term '{text}': unknown factor '{parts[0][1]}' (factors: {', '.join(names)})")
+            terms.append(f"{parts[0][1]}^2")
+        elif any(k == "sq" for k, _ in parts):
+            raise InputError(f"model term '{text}': terms above second order are not supported")
         else:
-            terms.append(_canonical(chunk, names))
+            terms.append(_canonical(":".join(n for _, n in parts), names))
+    if not has_intercept:
+        raise InputError(f"model formula {formula!r}: models without an intercept ('- 1', '+ 0') are not supported "
+                         "for coded DoE models (the intercept is the response at the design centre)")
     return terms
 
 

@@ -27,10 +27,11 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import ndimage, optimize
+from scipy import ndimage, optimize, special
 
 from ..errors import InputError
 from .analysis import DoEFit
+from .model import base_matrix
 
 __all__ = [
     "Goal",
@@ -41,6 +42,8 @@ __all__ = [
     "design_space",
     "robust_set_point",
     "SetPoint",
+    "maximize_probability",
+    "RobustOptimum",
 ]
 
 _KINDS = ("maximize", "minimize", "target")
@@ -268,7 +271,12 @@ class Optimum:
 
     ``settings`` (actual units), ``predicted`` (responses), ``desirabilities``
     (individual), ``overall`` (D) and ``candidates``: the distinct local optima found,
-    best first.
+    best first.  ``converged``: the polished optimum passed the convergence check (no
+    coordinate step of 1e-3 or 1e-5 coded units improves D by more than 1e-10, and at
+    least two independent starts reached it within 1e-6 in D); ``convergence`` gives the
+    numbers (``starts``, ``starts_at_optimum``, ``polish_iterations``, ``plateau`` - True
+    when D is flat near the optimum and the point of the flat region nearest the centre
+    of the box was reported - and ``message``).
     """
 
     settings: dict
@@ -276,6 +284,232 @@ class Optimum:
     desirabilities: dict
     overall: float
     candidates: pd.DataFrame = field(repr=False)
+    converged: bool = True
+    convergence: dict = field(default_factory=dict, repr=False)
+
+
+class _Compiled:
+    """Predictions of several fits as a fast function of unit-cube settings ``U`` (n x k).
+
+    The optimised continuous factors are ``lo + (hi - lo) u``; every coded base column is
+    affine in one ``u`` (or constant), and every model column is a product of base columns,
+    so the model matrix is ``prod(Baug[:, J], axis=2)`` with a precomputed index array ``J``.
+    """
+
+    def __init__(self, fits: Mapping[str, DoEFit], opt_f: Sequence[str], lo: np.ndarray, hi: np.ndarray,
+                 extra: Mapping[str, Any]) -> None:
+        k = len(opt_f)
+        self.k = k
+        self.parts = []
+        s0 = {**extra, **{n: lo[i] for i, n in enumerate(opt_f)}}
+        s1 = {**extra, **{n: hi[i] for i, n in enumerate(opt_f)}}
+        for r, f in fits.items():
+            names, B0 = base_matrix(f.factors, s0, 1)
+            _, B1 = base_matrix(f.factors, s1, 1)
+            colmap = np.array([opt_f.index(nm) if nm in opt_f else k for nm in names], dtype=int)
+            pos = {nm: i + 1 for i, nm in enumerate(names)}  # 0 is the column of ones
+            rows = []
+            for c in f.X.columns:
+                if c == "Intercept":
+                    rows.append([])
+                elif c.endswith("^2") and c[:-2] in pos:
+                    rows.append([pos[c[:-2]]] * 2)
+                else:
+                    rows.append([pos[q] for q in c.split(":")])  # KeyError -> caller falls back
+            width = max(1, max(len(x) for x in rows))
+            J = np.array([x + [0] * (width - len(x)) for x in rows], dtype=int)
+            self.parts.append((r, B0[0], (B1 - B0)[0], colmap, J, f.params.to_numpy(dtype=float)))
+
+    def matrices(self, U: np.ndarray) -> dict[str, np.ndarray]:
+        U = np.atleast_2d(U)
+        Ue = np.column_stack([U, np.zeros(len(U))])
+        out = {}
+        for r, b0, db, colmap, J, _ in self.parts:
+            B = b0 + db * Ue[:, colmap]
+            Baug = np.column_stack([np.ones(len(U)), B])
+            out[r] = Baug[:, J].prod(axis=2)
+        return out
+
+    def predict(self, U: np.ndarray) -> dict[str, np.ndarray]:
+        mats = self.matrices(U)
+        return {r: mats[r] @ p for r, _, _, _, _, p in self.parts}
+
+
+def _local_max(fun, u0: np.ndarray, xtol: float, ftol: float, maxfev: int):
+    k = len(u0)
+    return optimize.minimize(lambda u: -fun(np.clip(u, 0, 1)), u0, method="Powell", bounds=[(0, 1)] * k,
+                             options={"xtol": xtol, "ftol": ftol, "maxfev": maxfev})
+
+
+def _local_max_smooth(fun, u0: np.ndarray, ftol: float):
+    """SLSQP on a smooth objective with a batched central-difference gradient (one call of ``fun``)."""
+    k = len(u0)
+    h = 1e-6
+
+    def f_and_g(u: np.ndarray):
+        u = np.clip(u, 0, 1)
+        lo_ = np.maximum(u - h, 0.0)
+        hi_ = np.minimum(u + h, 1.0)
+        pts = np.vstack([u[None, :], np.repeat(u[None, :], 2 * k, axis=0)])
+        for i in range(k):
+            pts[1 + i, i] = hi_[i]
+            pts[1 + k + i, i] = lo_[i]
+        v = fun(pts)
+        g = (v[1:k + 1] - v[k + 1:]) / (hi_ - lo_)
+        return -float(v[0]), -g
+
+    res = optimize.minimize(f_and_g, u0, jac=True, method="SLSQP", bounds=[(0, 1)] * k,
+                            options={"ftol": ftol, "maxiter": 500})
+    return res
+
+
+def _coordinate_check(fun, u: np.ndarray, best: float) -> bool:
+    """No axis step of 1e-3 or 1e-5 (unit cube, i.e. 2e-3 / 2e-5 coded) improves the value by > 1e-10."""
+    trial = []
+    for h in (5e-4, 5e-6):
+        for i in range(len(u)):
+            for sgn in (-1.0, 1.0):
+                v = u.copy()
+                v[i] = min(1.0, max(0.0, v[i] + sgn * h))
+                trial.append(v)
+    return bool(np.max(fun(np.array(trial))) <= best + 1e-10)
+
+
+def _multistart(fun, k: int, rng: np.random.Generator, n_starts: int, n_random: int,
+                centre_tie_break: Any = None, smooth_polish: Any = None, n_polish: int = 5,
+                smooth: bool = False):
+    """Seeded screening, local Powell searches from the best distinct points, polish and checks.
+
+    ``fun(U) -> values`` (vectorised, maximised).  The local optima are grouped (1e-2 apart in
+    the unit cube); the best ``n_polish`` groups are polished (tight Powell, then
+    ``smooth_polish(u) -> (u, value) | None``, e.g. SQP on a smooth reformulation) and a start
+    counts as reaching the optimum when its group's polished value is within 1e-6 of the best.
+    Returns the best point, its value, the local optima, a convergence summary and the
+    convergence flag.  ``smooth=True`` (a differentiable objective) uses L-BFGS-B with a batched
+    finite-difference gradient (SLSQP) instead of Powell.
+    """
+    grid_pts = np.array(list(itertools.product((0.1, 0.5, 0.9), repeat=k))) if k <= 6 else np.empty((0, k))
+    U = np.vstack([np.full(k, 0.5), grid_pts, rng.random((n_random, k))])
+    vals = fun(U)
+    order = np.argsort(-vals, kind="mergesort")
+    starts: list[np.ndarray] = []
+    for i in order:  # distinct starts: at least 0.1 apart (unit cube)
+        if all(np.max(np.abs(U[i] - s)) > 0.1 for s in starts):
+            starts.append(U[i])
+        if len(starts) >= n_starts:
+            break
+    locals_: list[tuple[np.ndarray, float]] = []
+    for u0 in starts:
+        if smooth:
+            res = _local_max_smooth(fun, u0, ftol=1e-12)
+        else:
+            res = _local_max(lambda u: float(fun(u)[0]), u0, xtol=1e-4, ftol=1e-9, maxfev=300 * k)
+        locals_.append((np.clip(res.x, 0, 1), -float(res.fun)))
+    # group the local optima; a group is represented by its best member
+    groups: list[list[int]] = []
+    for i in np.argsort([-v for _, v in locals_], kind="mergesort"):
+        for g in groups:
+            if np.max(np.abs(locals_[i][0] - locals_[g[0]][0])) < 1e-2:
+                g.append(int(i))
+                break
+        else:
+            groups.append([int(i)])
+    polished: list[tuple[np.ndarray, float, int]] = []  # (point, value, group)
+    iters = 0
+    for gi, g in enumerate(groups[:max(1, n_polish)]):
+        u = locals_[g[0]][0]
+        if smooth:
+            res = _local_max_smooth(fun, u, ftol=1e-15)
+        elif smooth_polish is None:
+            res = _local_max(lambda v: float(fun(v)[0]), u, xtol=1e-10, ftol=1e-15, maxfev=1000 * k)
+        else:  # the SQP step below does the fine work
+            res = _local_max(lambda v: float(fun(v)[0]), u, xtol=1e-6, ftol=1e-13, maxfev=300 * k)
+        iters += int(res.nit)
+        u, v = np.clip(res.x, 0, 1), float(fun(np.clip(res.x, 0, 1))[0])
+        if smooth_polish is not None:
+            sp = smooth_polish(u)
+            if sp is not None and sp[1] > v:
+                u, v = sp
+        polished.append((u, v, gi))
+    polished.sort(key=lambda t: -t[1])
+    best_u, best_v, _ = polished[0]
+    good_groups = {gi for u, v, gi in polished if v >= best_v - 1e-6}
+    at_best = sum(len(groups[gi]) for gi in good_groups)
+    spread = max(float(np.max(np.abs(u - best_u))) for u, v, gi in polished if gi in good_groups)
+    plateau = False
+    message = "polished optimum"
+    # a flat optimum: optima far apart with the same value, every goal met, or a step towards the centre
+    # along an axis that costs nothing
+    probes = []
+    for i in range(k):
+        if abs(best_u[i] - 0.5) > 1e-3:
+            v = best_u.copy()
+            v[i] -= np.sign(best_u[i] - 0.5) * 1e-3
+            probes.append(v)
+    flat = spread > 1e-3 or best_v >= 1 - 1e-12 or (bool(probes) and np.max(fun(np.array(probes))) >= best_v - 1e-12)
+    if centre_tie_break is not None and flat:
+        # a flat optimum (the same value over a region) is made unique: the point of the region
+        # {value >= best - 1e-12} nearest the centre of the box
+        tb = centre_tie_break(best_u, best_v)
+        if tb is not None and float(np.max(np.abs(tb[0] - best_u))) > 1e-4:
+            best_u, best_v = tb
+            plateau = True
+            message = "flat optimum: the point of the optimal region nearest the centre of the box is reported"
+        elif tb is None and spread > 1e-3:
+            message = "flat optimum; the tie-break toward the centre did not converge"
+    check = _coordinate_check(fun, best_u, best_v)
+    converged = bool(check and (at_best >= 2 or len(starts) == 1))
+    if not check:
+        message += "; a coordinate step still improves the value"
+    elif not converged:
+        message += "; only one start reached the optimum (increase n_starts to confirm)"
+    info = {"starts": len(starts), "starts_at_optimum": int(at_best), "polish_iterations": iters,
+            "plateau": plateau, "message": message}
+    return best_u, best_v, locals_ + [(u, v) for u, v, _ in polished], info, converged
+
+
+def _smooth_desirability_polish(comp: "_Compiled", goals: Mapping[str, Goal], evaluate, k: int):
+    """SQP polish of D on a smooth reformulation (variables u and one t_r per response).
+
+    Maximise ``sum_r imp_r log t_r`` subject to ``t_r ** (1/e) <= ramp_r(y_r(u))`` for each ramp
+    of goal r (two for a target), ``t_r <= 1``: the kinks of D (a target met exactly, a ramp
+    saturating at 1, the minimum over ramps) become smooth constraints, which Powell's
+    coordinate line searches cannot follow along a ridge.
+    """
+    names = list(goals)
+    imp = np.array([goals[r].importance for r in names], dtype=float)
+    ramps = []  # (response index, exponent, sign, anchor, span)
+    for j, r in enumerate(names):
+        g = goals[r]
+        lo, hi = float(g.low), float(g.high)
+        if g.goal == "maximize":
+            ramps.append((j, g.weight, 1.0, lo, hi - lo))
+        elif g.goal == "minimize":
+            ramps.append((j, g.weight, -1.0, hi, hi - lo))
+        else:
+            tg = float(g.target)
+            ramps.append((j, g.s, 1.0, lo, tg - lo))
+            ramps.append((j, g.t, -1.0, hi, hi - tg))
+
+    def cons(z: np.ndarray) -> np.ndarray:
+        u, t = np.clip(z[:k], 0, 1), z[k:]
+        y = comp.predict(u[None, :])
+        return np.array([sgn * (y[names[j]][0] - anchor) / span - max(t[j], 1e-300) ** (1.0 / e)
+                         for j, e, sgn, anchor, span in ramps])
+
+    def polish(u0: np.ndarray):
+        d0 = np.array([goals[r].d(comp.predict(u0[None, :])[r])[0] for r in names], dtype=float)
+        if np.any(d0 <= 0):
+            return None
+        z0 = np.concatenate([u0, np.clip(d0, 1e-9, 1.0)])
+        res = optimize.minimize(lambda z: -float(imp @ np.log(np.maximum(z[k:], 1e-300))) / imp.sum(), z0,
+                                method="SLSQP", bounds=[(0, 1)] * k + [(1e-9, 1.0)] * len(names),
+                                constraints=[{"type": "ineq", "fun": cons}],
+                                options={"ftol": 1e-14, "maxiter": 300})
+        u = np.clip(res.x[:k], 0, 1)
+        return u, float(evaluate(u[None, :])[0])
+
+    return polish
 
 
 def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
@@ -285,7 +519,18 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
                           hold: Mapping[str, Any] | None = None,
                           n_starts: int = 20,
                           n_random: int = 2000) -> Optimum:
-    """Maximise the overall desirability inside the factor box (multi-start, seeded).
+    """Maximise the overall desirability inside the factor box (multi-start, polished, seeded).
+
+    The search is (1) a screening of the box centre, a 3-level grid (up to 6 factors) and
+    ``n_random`` seeded random points, (2) bounded Powell searches from the best
+    ``n_starts`` distinct points, (3) a polish of the best five distinct local optima: Powell,
+    then SQP (SLSQP) on a smooth reformulation of D (one variable per desirability and one
+    constraint per ramp), which converges on the ridges where a target is met exactly or a
+    ramp saturates, and (4) a coordinate check.  When D is flat at the optimum (optima far apart
+    with the same D, every goal fully met, or an axis step towards the centre that costs
+    nothing), the point of the optimal region nearest the centre of the box is reported
+    (SLSQP), so the result does not depend on ``seed``.  Categorical factors not held are
+    tried at every level.
 
     Parameters
     ----------
@@ -295,17 +540,17 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
         Continuous factors to optimise (default all continuous factors).  They are
         searched within their declared [low, high] (intersection across fits).
     seed : int
-        Seed of the random starting points.
+        Seed of the random screening points.
     hold : dict, optional
         Values for the other factors (default: centre of continuous factors; every level
         of categorical factors is tried).
     n_starts, n_random : int
-        Local searches (bounded Powell) started from the best ``n_starts`` of ``n_random``
-        random points plus the box centre.
+        Local searches and random screening points.
 
     Returns
     -------
     Optimum
+        With ``converged`` and ``convergence`` (see :class:`Optimum`).
 
     Examples
     --------
@@ -313,8 +558,8 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
     >>> from pdkit.doe.analysis import fit
     >>> d = pd.DataFrame({"x": [-1, -1, 0, 0, 1, 1], "y": [1.0, 1.1, 2.0, 2.1, 1.0, 1.1]})
     >>> opt = maximize_desirability(fit(d, "y", "quadratic"), {"y": ("maximize", 1.0, 2.05)}, seed=1)
-    >>> round(abs(opt.settings["x"]), 2), round(opt.overall, 2)
-    (0.0, 1.0)
+    >>> round(abs(opt.settings["x"]), 2), round(opt.overall, 2), opt.converged
+    (0.0, 1.0, True)
     """
     D = desirability(fits, goals)
     table = _factor_table(D.fits)
@@ -327,6 +572,9 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
             raise InputError(f"factors: '{n}' is categorical; give it in hold= or leave it out to try every level")
     if not opt_f:
         raise InputError("factors: no continuous factor to optimise")
+    for name, v in (("n_starts", n_starts), ("n_random", n_random)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError(f"parameter '{name}': expected an integer >= 1, got {v!r}")
     hold = dict(hold or {})
     for k in hold:
         if k not in table:
@@ -345,44 +593,62 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
             cat_choices[n] = list(f.levels)
     bounds = np.array([_box(D.fits, n) for n in opt_f])
     lo, hi = bounds[:, 0], bounds[:, 1]
-    rng = np.random.default_rng(seed)
     combos = list(itertools.product(*cat_choices.values())) if cat_choices else [()]
     rows = []
-    for combo in combos:
+    results = []
+    for ci, combo in enumerate(combos):
         extra = dict(fixed)
         extra.update(dict(zip(cat_choices, combo)))
+        rng = np.random.default_rng([int(seed), ci])
+        try:
+            comp = _Compiled(D.fits, opt_f, lo, hi, extra)
 
-        def evaluate(u: np.ndarray) -> np.ndarray:
-            u = np.atleast_2d(u)
-            vals = lo + (hi - lo) * u
-            settings = {name: vals[:, i] for i, name in enumerate(opt_f)}
-            settings.update(extra)
-            return D._fast_overall(settings, len(u))
+            def evaluate(U: np.ndarray, comp=comp) -> np.ndarray:
+                return D._overall_from(comp.predict(np.atleast_2d(U)))
+        except KeyError:  # a model column the compiled path does not know: the general path
+            comp = None
 
-        U = rng.random((n_random, len(opt_f)))
-        U = np.vstack([np.full(len(opt_f), 0.5), U])
-        Dv = evaluate(U)
-        starts = U[np.argsort(-Dv, kind="mergesort")[:n_starts]]
+            def evaluate(U: np.ndarray, extra=extra) -> np.ndarray:
+                U = np.atleast_2d(U)
+                vals = lo + (hi - lo) * U
+                settings = {name: vals[:, i] for i, name in enumerate(opt_f)}
+                settings.update(extra)
+                return D._overall_from({r: D.fits[r]._fast_matrix(settings, len(U)) @ D.fits[r].params.to_numpy()
+                                        for r in D.goals})
 
-        def neg(u: np.ndarray) -> float:
-            return -float(evaluate(np.clip(u, 0, 1))[0])
-
-        for u0 in starts:
-            res = optimize.minimize(neg, u0, method="Powell", bounds=[(0, 1)] * len(opt_f),
-                                    options={"xtol": 1e-6, "ftol": 1e-10})
+        def tie_break(u_best: np.ndarray, v_best: float, evaluate=evaluate) -> tuple[np.ndarray, float] | None:
+            # nearest point to the box centre with D >= D* - 1e-12
+            cons = [{"type": "ineq", "fun": lambda u: float(evaluate(np.clip(u, 0, 1))[0]) - (v_best - 1e-12)}]
+            res = optimize.minimize(lambda u: float(np.sum((2 * u - 1) ** 2)), u_best, method="SLSQP",
+                                    bounds=[(0, 1)] * len(u_best), constraints=cons,
+                                    options={"ftol": 1e-14, "maxiter": 500})
             u = np.clip(res.x, 0, 1)
-            rows.append({**dict(zip(opt_f, lo + (hi - lo) * u)), **extra, "D": -float(res.fun)})
+            val = float(evaluate(u)[0])
+            if val >= v_best - 1e-11 and np.sum((2 * u - 1) ** 2) <= np.sum((2 * u_best - 1) ** 2) + 1e-12:
+                return u, val
+            return None
+
+        smooth = _smooth_desirability_polish(comp, D.goals, evaluate, len(opt_f)) if comp is not None else None
+        best_u, best_v, locs, info, conv = _multistart(evaluate, len(opt_f), rng, int(n_starts), int(n_random),
+                                                       centre_tie_break=tie_break, smooth_polish=smooth)
+        results.append((best_v, best_u, extra, info, conv))
+        for u, v in locs:
+            rows.append({**dict(zip(opt_f, lo + (hi - lo) * u)), **extra, "D": v})
+    results.sort(key=lambda t: -t[0])
+    best_v, best_u, extra, info, conv = results[0]
     cand = pd.DataFrame(rows).sort_values("D", ascending=False, kind="mergesort")
     cand = cand.round({n: 6 for n in opt_f}).drop_duplicates().reset_index(drop=True)
-    best = cand.iloc[[0]].drop(columns="D").reset_index(drop=True)
+    best = pd.DataFrame([{**dict(zip(opt_f, lo + (hi - lo) * best_u)), **extra}])
     full = D(best)
-    settings = {k: (float(v) if k in opt_f or table[k].is_continuous else v) for k, v in best.iloc[0].items()}
+    settings = {k: (float(v) + 0.0 if k in opt_f or table[k].is_continuous else v) for k, v in best.iloc[0].items()}
     return Optimum(
         settings=settings,
         predicted={r: float(full[r].iloc[0]) for r in D.goals},
         desirabilities={r: float(full[f"d_{r}"].iloc[0]) for r in D.goals},
         overall=float(full["D"].iloc[0]),
         candidates=cand,
+        converged=conv,
+        convergence=info,
     )
 
 
@@ -592,3 +858,178 @@ def robust_set_point(space: xr.DataArray, tolerance: float = 0.0) -> SetPoint:
     settings = {xdim: float(gx[j]), ydim: float(gy[i])}
     settings.update(space.attrs.get("hold", {}))
     return SetPoint(settings=settings, probability=float(P[i, j]), edge_distance=float(dist[i, j]))
+
+
+# --------------------------------------------------------------------------- exact robust optimum
+@dataclass(frozen=True)
+class RobustOptimum:
+    """Result of :func:`maximize_probability`: ``settings`` (actual units, held factors
+    included), ``probability`` (every specification met by a new run), ``per_response``
+    (probability of each response within its limits), ``predicted`` (point predictions),
+    ``converged``/``convergence`` (as in :class:`Optimum`) and ``candidates``."""
+
+    settings: dict
+    probability: float
+    per_response: dict
+    predicted: dict
+    converged: bool
+    convergence: dict = field(repr=False)
+    candidates: pd.DataFrame = field(repr=False)
+
+
+def maximize_probability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
+                         specs: Mapping[str, tuple],
+                         factors: Sequence[str] | None = None,
+                         hold: Mapping[str, Any] | None = None,
+                         seed: int = 0,
+                         n_starts: int = 20,
+                         n_random: int = 2000) -> RobustOptimum:
+    """Robust set point: maximise the probability that a new run meets every specification.
+
+    The probability is the one :func:`design_space` estimates by Monte Carlo, computed
+    exactly: under the flat prior each response's posterior predictive distribution at
+    ``x`` is Student t with the residual df, location ``x'b`` and scale
+    ``s sqrt(1 + x'(X'X)^-1 x)``, and responses are independent, so
+    ``P(x) = prod_r [T((U_r - m)/q) - T((L_r - m)/q)]``.  With no Monte Carlo noise the
+    optimum is a smooth maximisation: the same multi-start search, polish and convergence
+    check as :func:`maximize_desirability` (SLSQP local searches with finite-difference
+    gradients, the objective being smooth), run on ``log(1 - P)`` (accurate when P is near 1),
+    so the settings do not depend on ``seed`` (which only seeds the screening points).
+    :func:`robust_set_point` remains the grid answer on a :func:`design_space` map.
+
+    Parameters
+    ----------
+    fits : DoEFit, list or dict
+    specs : dict response -> (lower, upper)
+        ``None`` for an open side.
+    factors : list of str, optional
+        Continuous factors to optimise (default all); the others are held.
+    hold : dict, optional
+        Values for the other factors (default: centre; categorical factors: every level tried).
+    seed, n_starts, n_random
+        As for :func:`maximize_desirability`.
+
+    Returns
+    -------
+    RobustOptimum
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pdkit.doe.analysis import fit
+    >>> d = pd.DataFrame({"a": [-1, 1, -1, 1, 0, 0], "b": [-1, -1, 1, 1, 0, 0],
+    ...                   "y": [1.0, 3.1, 1.1, 2.9, 2.0, 2.1]})
+    >>> r = maximize_probability(fit(d, "y"), {"y": (1.5, 2.5)})
+    >>> r.converged, round(r.probability, 3)
+    (True, 0.982)
+    """
+    F = _as_fits(fits)
+    if not isinstance(specs, Mapping) or not specs:
+        raise InputError("specs: expected a dict response -> (lower, upper)")
+    lims = {}
+    for r, s in specs.items():
+        if r not in F:
+            raise InputError(f"specs: no fitted model for response '{r}' (fitted: {', '.join(F)})")
+        lims[r] = _spec_pair(r, s)
+    used = {r: F[r] for r in lims}
+    for r, f in used.items():
+        if f.df_resid < 1:
+            raise InputError(f"maximize_probability: the fit of '{r}' has no residual degrees of freedom "
+                             "(saturated); reduce the model first")
+    table = _factor_table(used)
+    cont_all = [n for n, f in table.items() if f.is_continuous]
+    opt_f = list(factors) if factors is not None else cont_all
+    for n in opt_f:
+        if n not in table or not table[n].is_continuous:
+            raise InputError(f"factors: '{n}' is not a continuous factor of the fits "
+                             f"(continuous factors: {', '.join(cont_all) or 'none'})")
+    if not opt_f:
+        raise InputError("factors: no continuous factor to optimise")
+    for name, v in (("n_starts", n_starts), ("n_random", n_random)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError(f"parameter '{name}': expected an integer >= 1, got {v!r}")
+    hold = dict(hold or {})
+    for k in hold:
+        if k not in table:
+            raise InputError(f"hold: '{k}' is not a factor of the fits (factors: {', '.join(table)})")
+    fixed: dict[str, Any] = {}
+    cat_choices: dict[str, list] = {}
+    for n, f in table.items():
+        if n in opt_f:
+            continue
+        if n in hold:
+            fixed[n] = hold[n]
+        elif f.is_continuous:
+            a, b = _box(used, n)
+            fixed[n] = (a + b) / 2
+        else:
+            cat_choices[n] = list(f.levels)
+    bounds = np.array([_box(used, n) for n in opt_f])
+    lo, hi = bounds[:, 0], bounds[:, 1]
+    stats_r = {r: (f.params.to_numpy(dtype=float), f.xtx_inv, float(f.rmse), float(f.df_resid))
+               for r, f in used.items()}
+
+    def tails(comp: _Compiled, U: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        mats = comp.matrices(np.atleast_2d(U))
+        out = {}
+        for r, X in mats.items():
+            b, V, s, nu = stats_r[r]
+            m = X @ b
+            q = s * np.sqrt(1.0 + np.einsum("ij,jk,ik->i", X, V, X))
+            L, Uu = lims[r]
+            with np.errstate(divide="ignore"):  # a tail of exactly 0 is log 0 = -inf, handled by logaddexp
+                log_lo = np.log(special.stdtr(nu, (L - m) / q)) if np.isfinite(L) else np.full(len(m), -np.inf)
+                log_hi = np.log(special.stdtr(nu, (m - Uu) / q)) if np.isfinite(Uu) else np.full(len(m), -np.inf)
+            out[r] = (np.logaddexp(log_lo, log_hi), m)
+        return out
+
+    def log_fail(comp: _Compiled, U: np.ndarray) -> np.ndarray:
+        le = np.column_stack([t[0] for t in tails(comp, U).values()])  # log tail probability per response
+        total = np.sum(np.log1p(-np.minimum(np.exp(le), 1.0)), axis=1)  # log P(pass)
+        small = -total < 1e-10
+        with np.errstate(divide="ignore"):
+            top = np.max(le, axis=1)
+            safe = np.where(np.isfinite(top), top, 0.0)
+            lse = safe + np.log(np.sum(np.exp(le - safe[:, None]), axis=1))  # log sum of the tails
+            lf = np.where(small, np.where(np.isfinite(top), lse, -np.inf),
+                          np.log(-np.expm1(np.minimum(total, -1e-300))))
+        return lf
+
+    combos = list(itertools.product(*cat_choices.values())) if cat_choices else [()]
+    results, rows = [], []
+    for ci, combo in enumerate(combos):
+        extra = {**fixed, **dict(zip(cat_choices, combo))}
+        comp = _Compiled(used, opt_f, lo, hi, extra)
+        rng = np.random.default_rng([int(seed), ci])
+
+        def fun(U: np.ndarray, comp=comp) -> np.ndarray:
+            return -log_fail(comp, U)
+
+        def tie_break(u_best: np.ndarray, v_best: float, fun=fun) -> tuple[np.ndarray, float] | None:
+            if not np.isfinite(v_best):
+                return None
+            cons = [{"type": "ineq", "fun": lambda u: float(fun(np.clip(u, 0, 1))[0]) - (v_best - 1e-12)}]
+            res = optimize.minimize(lambda u: float(np.sum((2 * u - 1) ** 2)), u_best, method="SLSQP",
+                                    bounds=[(0, 1)] * len(u_best), constraints=cons,
+                                    options={"ftol": 1e-14, "maxiter": 500})
+            u = np.clip(res.x, 0, 1)
+            val = float(fun(u)[0])
+            if val >= v_best - 1e-11 and np.sum((2 * u - 1) ** 2) <= np.sum((2 * u_best - 1) ** 2) + 1e-12:
+                return u, val
+            return None
+
+        best_u, best_v, locs, info, conv = _multistart(fun, len(opt_f), rng, int(n_starts), int(n_random),
+                                                       centre_tie_break=tie_break, smooth=True)
+        results.append((best_v, best_u, extra, info, conv, comp))
+        for u, v in locs:
+            rows.append({**dict(zip(opt_f, lo + (hi - lo) * u)), **extra, "probability": 1.0 - float(np.exp(-v))})
+    results.sort(key=lambda t: -t[0])
+    best_v, best_u, extra, info, conv, comp = results[0]
+    tl = tails(comp, best_u)
+    per = {r: float(1.0 - np.exp(t[0][0])) for r, t in tl.items()}
+    settings = {**{n: float(v) + 0.0 for n, v in zip(opt_f, lo + (hi - lo) * best_u)}, **extra}
+    cand = pd.DataFrame(rows).sort_values("probability", ascending=False, kind="mergesort")
+    cand = cand.round({n: 6 for n in opt_f}).drop_duplicates().reset_index(drop=True)
+    return RobustOptimum(settings=settings, probability=float(np.prod(list(per.values()))), per_response=per,
+                         predicted={r: float(t[1][0]) for r, t in tl.items()}, converged=conv, convergence=info,
+                         candidates=cand)

@@ -72,48 +72,59 @@ def imr_figure(
     bokeh.layouts.Column
         Individuals panel on top, moving-range panel below, sharing the x axis.
         Points where an individuals rule fired are drawn in vermillion with the rule numbers
-        in the hover; moving ranges above their limit likewise.
+        in the hover; moving ranges above their limit likewise.  When the chart was ordered by
+        date (``imr_chart(..., date=...)``) the x axis is a date axis and the hover shows the date.
     """
     pts = result.points.copy()
+    dated = "date" in pts.columns
+    xcol = "date" if dated else "point"
+    x_kw = {"x_axis_type": "datetime", "x_axis_label": "date"} if dated else {"x_axis_label": "lot (order)"}
     pts["label_text"] = pts["label"].astype(str)
+    pts["date_text"] = pts["date"].dt.strftime("%Y-%m-%d") if dated else ""
     pts["color"] = np.where(pts["signal"], PALETTE[3], PALETTE[0])
     pts["mr_color"] = np.where(pts["mr_signal"], PALETTE[3], PALETTE[0])
     pts["rules_text"] = pts["rules"].where(pts["rules"] != "", "none")
-    src = ColumnDataSource(_columns(pts, ["point", "label_text", "value", "moving_range", "color", "mr_color",
-                                          "rules_text", "zone"]))
+    cols = ["point", "label_text", "date_text", "value", "moving_range", "color", "mr_color", "rules_text", "zone"]
+    src = ColumnDataSource(_columns(pts, cols + (["date"] if dated else [])))
+    x0 = pts[xcol].iloc[0]
     n_sig = int(pts["signal"].sum()) + int(pts["mr_signal"].sum())
     rules_name = "Nelson" if result.rules == "nelson" else "Western Electric"
     title = title or f"Individuals chart ({rules_name} rules): {n_sig} signalled point(s)"
 
-    top = figure(width=width, height=height, title=title, x_axis_label="lot (order)",
-                 y_axis_label=value_label, tools="pan,box_zoom,reset,save")
-    top.line("point", "value", source=src, color=PALETTE[0], line_alpha=0.6)
-    r1 = top.scatter("point", "value", source=src, size=8, color="color")
+    top = figure(width=width, height=height, title=title, y_axis_label=value_label,
+                 tools="pan,box_zoom,reset,save", **x_kw)
+    top.line(xcol, "value", source=src, color=PALETTE[0], line_alpha=0.6)
+    r1 = top.scatter(xcol, "value", source=src, size=8, color="color")
     _hline(top, result.center, PALETTE[7], dash="solid", width=1)
     _hline(top, result.ucl, PALETTE[3])
     _hline(top, result.lcl, PALETTE[3])
-    _tag(top, 1, result.ucl, f"UCL {result.ucl:.4g}", PALETTE[3])
-    _tag(top, 1, result.lcl, f"LCL {result.lcl:.4g}", PALETTE[3])
-    _tag(top, 1, result.center, f"mean {result.center:.4g}", PALETTE[7])
+    _tag(top, x0, result.ucl, f"UCL {result.ucl:.4g}", PALETTE[3])
+    _tag(top, x0, result.lcl, f"LCL {result.lcl:.4g}", PALETTE[3])
+    _tag(top, x0, result.center, f"mean {result.center:.4g}", PALETTE[7])
     if result.baseline < len(pts):
-        top.add_layout(Span(location=result.baseline + 0.5, dimension="height", line_color=PALETTE[7],
-                            line_dash="dotted"))
-    top.add_tools(HoverTool(renderers=[r1], tooltips=[("lot", "@label_text"), ("value", "@value{0.[000]}"),
-                                                       ("sigma from centre", "@zone{0.00}"),
-                                                       ("rules", "@rules_text")]))
-    top.xaxis.ticker.desired_num_ticks = min(len(pts), 20)
+        if dated:  # half-way between the last baseline date and the next one
+            a, b = pts["date"].iloc[result.baseline - 1], pts["date"].iloc[result.baseline]
+            where = a + (b - a) / 2
+        else:
+            where = result.baseline + 0.5
+        top.add_layout(Span(location=where, dimension="height", line_color=PALETTE[7], line_dash="dotted"))
+    tips = [("lot", "@label_text")] + ([("date", "@date_text")] if dated else [])
+    top.add_tools(HoverTool(renderers=[r1], tooltips=tips + [("value", "@value{0.[000]}"),
+                                                             ("sigma from centre", "@zone{0.00}"),
+                                                             ("rules", "@rules_text")]))
+    if not dated:
+        top.xaxis.ticker.desired_num_ticks = min(len(pts), 20)
 
     bottom = figure(width=width, height=int(height * 0.7), title="Moving range (span 2)",
-                    x_axis_label="lot (order)", y_axis_label="moving range", x_range=top.x_range,
-                    tools="pan,box_zoom,reset,save")
-    mr_src = ColumnDataSource(_columns(pts.iloc[1:], ["point", "label_text", "moving_range", "mr_color"]))
-    bottom.line("point", "moving_range", source=mr_src, color=PALETTE[0], line_alpha=0.6)
-    r2 = bottom.scatter("point", "moving_range", source=mr_src, size=7, color="mr_color")
+                    y_axis_label="moving range", x_range=top.x_range, tools="pan,box_zoom,reset,save", **x_kw)
+    mr_src = ColumnDataSource(_columns(pts.iloc[1:], ["point", "label_text", "date_text", "moving_range", "mr_color"]
+                                       + (["date"] if dated else [])))
+    bottom.line(xcol, "moving_range", source=mr_src, color=PALETTE[0], line_alpha=0.6)
+    r2 = bottom.scatter(xcol, "moving_range", source=mr_src, size=7, color="mr_color")
     _hline(bottom, result.mr_center, PALETTE[7], dash="solid", width=1)
     _hline(bottom, result.mr_ucl, PALETTE[3])
-    _tag(bottom, 1, result.mr_ucl, f"UCL {result.mr_ucl:.4g}", PALETTE[3])
-    bottom.add_tools(HoverTool(renderers=[r2], tooltips=[("lot", "@label_text"),
-                                                         ("moving range", "@moving_range{0.[000]}")]))
+    _tag(bottom, x0, result.mr_ucl, f"UCL {result.mr_ucl:.4g}", PALETTE[3])
+    bottom.add_tools(HoverTool(renderers=[r2], tooltips=tips + [("moving range", "@moving_range{0.[000]}")]))
     return column(top, bottom)
 
 
@@ -147,6 +158,8 @@ def capability_figure(
     -------
     bokeh.plotting.figure
         The histogram is drawn as a density so it shares the axis with the normal curves.
+        When the result says the process is not stable (run-rule signals), the default title
+        says so next to Cpk/Ppk.
     """
     from ..stats import as_values
 
@@ -162,6 +175,9 @@ def capability_figure(
         return "n/a" if v is None else f"{v:.2f}"
 
     title = title or f"Capability: Cpk {fmt(result.cpk)}, Ppk {fmt(result.ppk)} (n = {result.n})"
+    n_sig = getattr(result, "n_signals", None)
+    if getattr(result, "stable", None) is False:  # never show Cpk/Ppk bare beside run-rule signals
+        title += f" - NOT STABLE: {n_sig} run-rule signal(s), indices not predictive"
     fig = figure(width=width, height=height, title=title, x_axis_label=value_label, y_axis_label="density",
                  x_range=(lo - pad, hi + pad), tools="pan,box_zoom,reset,save")
     fig.quad(top=dens, bottom=0, left=edges[:-1], right=edges[1:], fill_color=PALETTE[5], fill_alpha=0.5,

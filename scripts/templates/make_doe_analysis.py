@@ -59,6 +59,7 @@ from pdkit import doe
 from pdkit._tables import numeric_column, plain_column_name, read_table, require_columns
 from pdkit.doe.analysis import AliasWarning, infer_factors, infer_responses, supported_model
 from pdkit.errors import InputError
+from pdkit.escape import md, md_code
 from pdkit.plots.doe import design_space_plot, half_normal_plot, pareto_plot, profiler, residual_plots
 from pdkit.record import record
 
@@ -73,14 +74,14 @@ for col, how in (spec.get("transform") or {}).items():
     if how != "log10":
         raise InputError(f"{P.goals.name}, transform of '{col}': only log10 is supported, got {how!r}")
     if col not in table.columns:
-        notes.append(f"transform: column '{col}' is not in {P.data.name}; skipped")
+        notes.append(f"transform: column {md_code(col)} is not in {md(P.data.name)}; skipped")
         continue
     v = numeric_column(table, col, P.data.name)
     if (v <= 0).any():
         raise InputError(f"{P.data.name}, column '{col}': log10 needs positive values")
     table = table.drop(columns=col).assign(**{f"log10_{col}": np.log10(v)})
     transformed[col] = f"log10_{col}"
-    notes.append(f"`{col}` is analysed as `log10_{col}` (log10 scale)")
+    notes.append(f"{md_code(col)} is analysed as {md_code('log10_' + str(col))} (log10 scale)")
 
 # roles of the columns: named in the parameters, or inferred (pdkit.doe.analysis.infer_factors)
 responses = None
@@ -97,7 +98,7 @@ for c in factor_names:  # factors are coded from their lowest/highest setting: n
     numeric_column(table, c, P.data.name)
 block_col = "block" if "block" in table.columns and table["block"].nunique() > 1 else None
 if block_col is not None:
-    notes.append(f"the runs were made in {table[block_col].nunique()} blocks (column `{block_col}`): the model has a "
+    notes.append(f"the runs were made in {table[block_col].nunique()} blocks (column {md_code(block_col)}): the model has a "
                  "block effect (sum-to-zero), the ANOVA a `Block` row; R² statistics exclude the block sum of squares "
                  "and predictions are for the average block")
 if responses is None:
@@ -117,9 +118,9 @@ first = next(iter(fits.values()))
 terms, dropped = first.terms, list(first.dropped_terms)
 if dropped:
     notes.append("not estimable separately (aliased with earlier terms), left out; each kept term estimates "
-                 "the sum of its chain: " + "; ".join(first.alias_chains))
-display(Markdown(f"**{len(table)} runs.** Factors: {', '.join(f'`{f}`' for f in factor_names)}. "
-                 f"Responses: {', '.join(f'`{r}`' for r in responses)}. Model: **{model_used}** "
+                 "the sum of its chain: " + md("; ".join(first.alias_chains)))
+display(Markdown(f"**{len(table)} runs.** Factors: {', '.join(md_code(f) for f in factor_names)}. "
+                 f"Responses: {', '.join(md_code(r) for r in responses)}. Model: **{md(model_used)}** "
                  f"({len(terms)} terms)." + "".join(f"\\n- {n}" for n in notes)))
 record("n_runs", len(table))
 record("factors", factor_names)
@@ -138,11 +139,11 @@ error of replicated runs. Coefficients are in coded units with
 
 ANOVA = """\
 for r, f in fits.items():
-    display(Markdown(f"### {r}\\nR² = {f.r2:.4f}, adjusted R² = "
+    display(Markdown(f"### {md(r)}\\nR² = {f.r2:.4f}, adjusted R² = "
                      + ("n/a" if f.r2_adj is None else f"{f.r2_adj:.4f}") + ", predicted R² = "
                      + ("n/a" if f.r2_pred is None else f"{f.r2_pred:.4f}")
                      + ("" if f.rmse is None else f", RMSE = {f.rmse:.4g}")
-                     + ("" if f.lack_of_fit is not None else f". Lack of fit not tested: {f.lack_of_fit_reason}.")))
+                     + ("" if f.lack_of_fit is not None else f". Lack of fit not tested: {md(f.lack_of_fit_reason)}.")))
     display(f.anova.round(4))
     display(f.coefficients.round(4))
     record(f"{r}_r2", f.r2)
@@ -168,12 +169,12 @@ critical value."""
 
 EFFECTS = """\
 for r, f in fits.items():
-    display(Markdown(f"### {r}"))
+    display(Markdown(f"### {md(r)}"))
     if f.lenth is not None and f.lenth.m > 2:
         L = f.lenth
         active = f.effects.index[f.effects["effect"].abs() > L.me].tolist()
         display(Markdown(f"Lenth: PSE = {L.pse:.4g}, ME = {L.me:.4g}, SME = {L.sme:.4g} ({L.m} effects); "
-                         f"active: {', '.join(active) or 'none'}"))
+                         f"active: {md(', '.join(active) or 'none')}"))
         record(f"{r}_lenth_me", L.me)
         record(f"{r}_lenth_active", active)
         pdkit.plots.show(half_normal_plot(f))
@@ -189,7 +190,7 @@ while an interaction or square containing it stays)."""
 REDUCE = """\
 reduced = {r: f.reduce(alpha=P.alpha, hierarchy=True) for r, f in fits.items()}
 for r, g in reduced.items():
-    display(Markdown(f"### {r}\\nKept: {', '.join(t for t in g.terms if t != 'Intercept') or 'intercept only'}; "
+    display(Markdown(f"### {md(r)}\\nKept: {md(', '.join(t for t in g.terms if t != 'Intercept') or 'intercept only')}; "
                      f"R² = {g.r2:.4f}, adjusted R² = " + ("n/a" if g.r2_adj is None else f"{g.r2_adj:.4f}")
                      + ", predicted R² = " + ("n/a" if g.r2_pred is None else f"{g.r2_pred:.4f}")
                      + ("" if g.lack_of_fit is None else f", lack of fit p = {g.lack_of_fit.p:.4f}")))
@@ -206,7 +207,7 @@ transformation when its confidence interval excludes 1."""
 
 DIAG = """\
 for r, g in reduced.items():
-    display(Markdown(f"### {r}"))
+    display(Markdown(f"### {md(r)}"))
     if g.df_resid >= 1:
         pdkit.plots.show(residual_plots(g))
         dg = g.diagnostics
@@ -214,11 +215,11 @@ for r, g in reduced.items():
             record(f"{r}_max_cooks_distance", float(dg["cooks_distance"].max()))
     try:
         bc = g.box_cox(alpha=P.alpha)
-        display(Markdown(f"Box-Cox: {bc.message}."))
+        display(Markdown(f"Box-Cox: {md(bc.message)}."))
         record(f"{r}_box_cox_lambda", bc.lam)
         record(f"{r}_box_cox_suggestion", bc.suggestion)
     except InputError as exc:
-        display(Markdown(f"Box-Cox not computed: {exc}"))
+        display(Markdown(f"Box-Cox not computed: {md(exc)}"))
     if any(f.is_continuous for f in g.factors) and g.df_resid >= 1:
         pdkit.plots.show(profiler(g))"""
 
@@ -233,7 +234,7 @@ OPT = """\
 goals = {k: v for k, v in (spec.get("goals") or {}).items() if k in reduced}
 skipped = sorted(set(spec.get("goals") or {}) - set(goals))
 if skipped:
-    display(Markdown(f"Goals for responses not analysed here, skipped: {', '.join(skipped)}."))
+    display(Markdown(f"Goals for responses not analysed here, skipped: {md(', '.join(map(str, skipped)))}."))
 optimum = None
 if goals:
     optimum = doe.maximize_desirability({k: reduced[k] for k in goals}, goals, seed=P.seed)
@@ -271,8 +272,9 @@ if specs and all(f.df_resid >= 1 for f in ds_fits.values()):
     space = doe.design_space(ds_fits, specs, n_draws=P.n_draws, seed=P.seed, grid=31, x=x, y=y, hold=hold)
     tol = 2 * np.sqrt(0.25 / P.n_draws)
     sp = doe.robust_set_point(space, tolerance=tol)
-    display(Markdown(f"Specifications: {', '.join(f'{k} in [{a}, {b}]' for k, (a, b) in specs.items())}. "
-                     f"Map over `{x}` and `{y}`; held: {', '.join(f'{k} = {v:.4g}' for k, v in hold.items()) or 'none'}."))
+    display(Markdown(f"Specifications: {md(', '.join(f'{k} in [{a}, {b}]' for k, (a, b) in specs.items()))}. "
+                     f"Map over {md_code(x)} and {md_code(y)}; held: "
+                     f"{md(', '.join(f'{k} = {v:.4g}' for k, v in hold.items()) or 'none')}."))
     pdkit.plots.show(design_space_plot(space, probability=0.9, set_point=sp))
     display(pd.DataFrame({"set point": sp.settings}).round(4))
     display(Markdown(f"**Robust set point: P(all specifications met) = {sp.probability:.3f}** "

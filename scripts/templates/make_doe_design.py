@@ -42,7 +42,7 @@ seed: int = 1  # Seed of the randomised run order (and of the optimal / Latin hy
 responses: list = ["vg_titer", "full_pct", "viability_pct"]  # Response columns left empty on the worksheet
 effect_size: float = 2.0  # Effect to detect, from the low to the high setting, in units of sigma (power) {range: (0, ]}
 alpha: float = 0.05  # Significance level for the power calculation {range: (0, 0.5]}
-worksheet: str = "doe_worksheet"  # Base name of the worksheet files written to the output folder (.csv and .xlsx)"""
+worksheet: str = "doe_worksheet"  # Base name of the worksheet files written to the output folder (.csv and .xlsx) {output: csv, xlsx}"""
 
 CHECK = """\
 from pdkit.params import check_parameters
@@ -59,6 +59,7 @@ from IPython.display import Markdown, display
 from pdkit import doe
 from pdkit._tables import read_table
 from pdkit.errors import InputError
+from pdkit.escape import md, md_code
 from pdkit.record import record
 
 # factor definitions: a table (name, low, high, units, levels) or YAML (a list of the same fields)
@@ -116,9 +117,9 @@ builders = {
 }
 design = builders[P.design]()
 n_blocks = len(set(design.blocks.tolist()))
-display(Markdown(f"**{design.name}**: {design.n_runs} runs, {k} factors"
+display(Markdown(f"**{md(design.name)}**: {design.n_runs} runs, {k} factors"
                  + (f", {n_blocks} blocks (runs randomised within blocks)." if n_blocks > 1 else ".")
-                 + (f" Generators {', '.join(design.generators)}; resolution {design.resolution}."
+                 + (f" Generators {md(', '.join(design.generators))}; resolution {design.resolution}."
                     if design.generators else "")))
 display(design.table)
 record("design_name", design.name)
@@ -138,7 +139,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     ev = doe.evaluate(design, P.model, effect_size=P.effect_size, sigma=1.0, alpha=P.alpha, seed=P.seed)
 for w in caught:
-    display(Markdown(f"**Warning:** {w.message}"))
+    display(Markdown(f"**Warning:** {md(w.message)}"))
 display(ev.summary().to_frame("value").round(3))
 if ev.blocks_orthogonal is not None:
     display(Markdown(
@@ -190,8 +191,11 @@ The worksheet lists the runs in the order to perform them, with the settings in 
 factors' units and empty columns for the responses. It is written next to this report."""
 
 SHEET = """\
-paths = [design.to_worksheet(f"{P.worksheet}.{ext}", responses=P.responses) for ext in ("csv", "xlsx")]
-display(Markdown("Written: " + ", ".join(f"`{p.name}`" for p in paths)))
+base = str(P.worksheet).strip()
+if base.lower().endswith((".csv", ".xlsx")):  # a name given with one of the suffixes: both files share its stem
+    base = base.rsplit(".", 1)[0]
+paths = [design.to_worksheet(f"{base}.{ext}", responses=P.responses) for ext in ("csv", "xlsx")]
+display(Markdown("Written: " + ", ".join(md_code(p.name) for p in paths)))
 record("worksheets", [p.name for p in paths])"""
 
 

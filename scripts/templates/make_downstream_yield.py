@@ -51,6 +51,7 @@ import pdkit.plots
 from pdkit import downstream as ds
 from pdkit._tables import read_table
 from pdkit.errors import InputError
+from pdkit.escape import md
 from pdkit.plots.downstream import clearance_plot, closure_plot, yield_waterfall
 from pdkit.record import record
 
@@ -73,7 +74,7 @@ yields = ds.step_yields(table, product=P.product)
 display(yields.drop(columns=["attribute"]).round(3))
 overall = yields.attrs["overall_yield"]
 display(Markdown(
-    f"**Overall {P.product} yield (product of step yields): {100 * overall:.1f} %**; direct overall "
+    f"**Overall {md(P.product)} yield (product of step yields): {100 * overall:.1f} %**; direct overall "
     f"(final pool / first load): {100 * yields.attrs['direct_overall_yield']:.1f} %."
 ))
 record("overall_yield_pct", 100 * overall)
@@ -110,7 +111,7 @@ gives `>=`; a load below the LOQ makes the step's LRV not determinable (`n.d.`, 
 LRV = """\
 lrv = ds.log_reduction(table)
 display(lrv[["step", "attribute", "lrv_text", "cumulative_text", "flag"]])
-display(Markdown(f"**Caveat:** {lrv.attrs['caveat']}"))
+display(Markdown(f"**Caveat:** {md(lrv.attrs['caveat'])}"))
 last = lrv.groupby("attribute", sort=False).tail(1)
 record("cumulative_lrv", dict(zip(last["attribute"], last["cumulative_lrv"])))
 record("cumulative_lrv_text", dict(zip(last["attribute"], last["cumulative_text"])))

@@ -44,6 +44,7 @@ from IPython.display import Markdown, display
 
 from pdkit.certificate import write_certificates
 from pdkit.errors import InputError
+from pdkit.escape import md
 from pdkit.record import record
 from pdkit.specs import evaluate_lots, load_spec
 
@@ -53,10 +54,10 @@ if wanted == []:
     raise InputError("parameter 'lots': give 'all' or lot numbers separated by commas")
 evaluation = evaluate_lots(P.data, specification, lots=wanted)
 display(Markdown(
-    f"**Product:** {specification.product}  \\n"
-    f"**Specification:** version {specification.version}, effective {specification.effective_date:%Y-%m-%d} "
-    f"({specification.source})  \\n"
-    f"**Results:** {P.data.name}, {len(evaluation.lots)} lot(s)"
+    f"**Product:** {md(specification.product)}  \\n"
+    f"**Specification:** version {md(specification.version)}, effective {specification.effective_date:%Y-%m-%d} "
+    f"({md(specification.source)})  \\n"
+    f"**Results:** {md(P.data.name)}, {len(evaluation.lots)} lot(s)"
 ))"""
 
 SPEC_MD = """\
@@ -99,7 +100,7 @@ conversions, censored results and failures."""
 
 LOTS = """\
 for lot in evaluation.lots:
-    display(Markdown(f"### Lot {lot}: {evaluation.disposition(lot)}"))
+    display(Markdown(f"### Lot {md(lot)}: {md(evaluation.disposition(lot))}"))
     display(evaluation.for_lot(lot).drop(columns="lot"))
 issues = evaluation.results[evaluation.results["result"].isin(["fail", "missing"])]
 record("failed_tests", [f"{r.lot}: {r.attribute}" for r in issues.itertuples() if r.result == "fail"])

@@ -53,6 +53,7 @@ from IPython.display import Markdown, display
 
 import pdkit.plots
 from pdkit._tables import read_table
+from pdkit.escape import md, md_code
 from pdkit.plots.stability import stability_figure
 from pdkit.record import record
 from pdkit.stability import ExtrapolationWarning, shelf_life
@@ -95,7 +96,7 @@ p = result.ancova.set_index("test")["p_value"]
 record("p_equal_slopes", float(p["equal slopes"]))
 record("p_equal_intercepts", float(p["equal intercepts"]))
 record("model", result.model)
-display(Markdown(f"**Selected model: `{result.model}`.** " + result.notes[0]))"""
+display(Markdown(f"**Selected model: {md_code(result.model)}.** " + md(result.notes[0])))"""
 
 SHELF_MD = """\
 ## Shelf life
@@ -112,9 +113,9 @@ record("limit_crossed", result.limit_crossed)
 record("worst_batch", result.worst_batch)
 record("time_unit", unit)
 if result.crosses:
-    text = (f"**Shelf life: {result.shelf_life:.1f} {unit}** (model `{result.model}`, "
-            f"{result.limit_crossed} limit crossed"
-            + (f", worst batch {result.worst_batch}" if result.worst_batch else "") + ").")
+    text = (f"**Shelf life: {result.shelf_life:.1f} {md(unit)}** (model {md_code(result.model)}, "
+            f"{md(result.limit_crossed)} limit crossed"
+            + (f", worst batch {md(result.worst_batch)}" if result.worst_batch else "") + ").")
 else:
     text = "**The confidence bound does not reach a limit: this attribute does not limit the shelf life.**"
 display(Markdown(text))"""
@@ -136,15 +137,15 @@ EXTRA = """\
 ex = result.extrapolation
 record("extrapolated", ex.beyond_data)
 record("exceeds_q1e_limit", ex.exceeds_q1e_limit)
-lines = [f"- Longest time tested: {ex.max_time:g} {unit}."]
+lines = [f"- Longest time tested: {ex.max_time:g} {md(unit)}."]
 if ex.beyond_data:
-    lines.append(f"- **Extrapolation:** {ex.message}")
+    lines.append(f"- **Extrapolation:** {md(ex.message)}")
 else:
     lines.append("- The shelf life lies within the period covered by the data (no extrapolation).")
-lines += [f"- {n}" for n in result.notes[1:] if n != ex.message]
+lines += [f"- {md(n)}" for n in result.notes[1:] if n != ex.message]
 sides = "two-sided bound" if result.sided == "two" else f"one-sided {result.sided} bound"
 lines.append(f"- Settings: alpha = {result.alpha:g} ({sides}), pool_alpha = "
-             f"{result.pool_alpha:g}, dids_method = {result.dids_method}.")
+             f"{result.pool_alpha:g}, dids_method = {md(result.dids_method)}.")
 display(Markdown("\\n".join(lines)))"""
 
 

@@ -48,6 +48,7 @@ from IPython.display import Markdown, display
 
 import pdkit.plots
 from pdkit.errors import InputError
+from pdkit.escape import md, md_code
 from pdkit.plots.upstream import growth_plot, ln_vcd_plot, productivity_plot, titer_plot
 from pdkit.record import record
 from pdkit.upstream import compare_scales, growth_rate, ivcd, load_runs, run_summary, specific_productivity
@@ -108,7 +109,7 @@ for m in METRICS:
     try:
         r = compare_scales(summary, m, P.reference_scale, margin, log10=log10)
     except InputError as exc:
-        problems.append(f"- `{m}`: {exc}")
+        problems.append(f"- {md_code(m)}: {md(exc)}")
         continue
     rows.append(r.assign(metric=m + (" (log10)" if log10 else "")))
 comparison = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
