@@ -27,6 +27,8 @@ BENCHES = [
     ("Optimal designs by coordinate exchange (issue 3)", "bench_doe.py", [], []),
     ("Upstream: 1,000 runs x 10,000 time points through dask vs in memory (issue 7e)", "bench_upstream.py", [],
      ["--runs", "100", "--times", "1000"]),
+    ("Lot history: 40,000 results imported and the CPV report rendered (issue 14)", "bench_lots.py", [],
+     ["--years", "4", "--lots", "25", "--attributes", "10"]),
 ]
 
 

@@ -39,11 +39,17 @@ def main() -> None:
 
 
 @main.command("templates", context_settings=CONTEXT)
-@click.option("--name", "only", default=None, help="Show one template only.")
-def templates_cmd(only: str | None) -> None:
-    """List the report templates and each parameter's name, type, default and help."""
+@click.argument("name", required=False)
+@click.option("--name", "only", default=None, help="Show one template only (same as NAME).")
+def templates_cmd(name: str | None, only: str | None) -> None:
+    """List the report templates and each parameter's name, type, default and help.
+
+    With NAME, also print the input contract of the table the template reads (columns, types,
+    units, allowed ranges, unique keys) and a minimal example file.
+    """
     from .params import find_template, list_templates, parse_parameters, template_title
 
+    only = name or only
     names = [only] if only else list_templates()
     if not names:
         _fail("no templates found")
@@ -58,10 +64,18 @@ def templates_cmd(only: str | None) -> None:
         width = max((len(s.name) for s in specs), default=4)
         for s in specs:
             extra = []
-            if any(x is not None for x in (s.choices, s.file, s.range, s.column_of, s.value_of, s.above)):
+            if any(x is not None for x in (s.choices, s.file, s.range, s.column_of, s.value_of, s.above, s.output)):
                 extra.append(f"[{s.describe_expected()}]")
             click.echo(f"    {s.name:<{width}}  {s.type_label:<12} = {s.default!r:<28} {s.help} {' '.join(extra)}".rstrip())
         click.echo("")
+    if only:
+        from .contracts import CONTRACTS, describe_contract, example_table
+
+        if only in CONTRACTS:
+            click.echo(describe_contract(only).rstrip())
+            click.echo("")
+            click.secho("Minimal example file:", bold=True)
+            click.echo(example_table(only).rstrip())
 
 
 def reason_option(f):
@@ -127,21 +141,6 @@ def run_cmd(template, params, param_file, outdir, force, reason, pdf, paper, sho
     click.echo(f"executed notebook (with the error): {result.notebook}", err=True)
     click.echo(f"manifest: {result.manifest}", err=True)
     sys.exit(1)
-
-
-@main.command("verify", context_settings=CONTEXT)
-@click.argument("outdir", type=click.Path())
-def verify_cmd(outdir: str) -> None:
-    """Recompute every hash in OUTDIR's manifest(s); exit 0 only if nothing changed or vanished."""
-    from .provenance import find_manifests, verify
-
-    problems = verify(outdir)
-    if problems:
-        for line in problems:
-            click.echo(f"FAILED  {line}", err=True)
-        sys.exit(1)
-    n = len(find_manifests(outdir))
-    click.echo(f"OK  {n} manifest{'s' if n != 1 else ''} verified: every input and output unchanged")
 
 
 @main.command("demo", context_settings=CONTEXT)
@@ -217,6 +216,12 @@ def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
 from .batch import batch_command  # noqa: E402  (only click at import time)
 
 main.add_command(batch_command, "batch")
+
+from .cli_records import register as _register_records  # noqa: E402  (keys, sign, verify)
+from .lots.cli import register as _register_lots  # noqa: E402  (lots import/list/show/history/correct)
+
+_register_records(main)
+_register_lots(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,9 @@
 """``pdkit demo``: run every standard report on the bundled sample data.
 
 Each template runs with its default parameters (which point into
-``data_samples/``) into ``OUTDIR/<template>/``; an ``index.html`` links every
+``data_samples/``) into ``OUTDIR/<template>/``, and the runs of
+:data:`EXTRA_RUNS` (a messy lab export read through its column mapping) into
+``OUTDIR/<name>/``; an ``index.html`` links every
 report with its status, run time and the numbers it recorded.
 
 The demo owns ``OUTDIR`` like ``pdkit run --force`` owns its folder: running the
@@ -22,7 +24,18 @@ from .params import find_template, list_templates, template_title
 from .provenance import atomic_write_text, utc_now
 from .runner import OutputFolderError, RunResult, _writing, claim_output_folder, run_report
 
-__all__ = ["run_demo", "index_html"]
+__all__ = ["run_demo", "index_html", "EXTRA_RUNS"]
+
+_EXPORT = "data_samples/lab_export/aav_production_log_synthetic.csv"
+_MAPPING = "data_samples/lab_export/aav_production_log_mapping.yaml"
+
+#: demo runs beyond each template's defaults: (folder, template, parameters as ``-p`` text).
+#: The synthetic AAV production log (data_samples/lab_export/README.md) goes through its column
+#: mapping into release evaluation, and its titers into log-normal spec setting ordered by date.
+EXTRA_RUNS: list[tuple[str, str, dict[str, str]]] = [
+    ("release_evaluation_lab_export", "release_evaluation",
+     {"data": _EXPORT, "mapping": _MAPPING, "spec": "data_samples/specs/aav_production_log_spec.yaml"}),
+]
 
 
 def index_html(results: list[RunResult], outdir: Path, created_utc: str) -> str:
@@ -43,7 +56,7 @@ def index_html(results: list[RunResult], outdir: Path, created_utc: str) -> str:
         shown = ", ".join(f"{html.escape(k)} = {html.escape(_short(v))}" for k, v in scalars[:8])
         error = f"<br><small>{html.escape(r.error)}</small>" if r.error else ""
         rows.append(
-            f"<tr><td><a href='{link}'>{html.escape(title)}</a><br><code>{html.escape(r.template)}</code></td>"
+            f"<tr><td><a href='{link}'>{html.escape(title)}</a><br><code>{html.escape(r.outdir.name)}</code></td>"
             f"<td class='{status_class}'>{html.escape(r.status)}{error}</td><td>{r.duration_s:.1f} s</td>"
             f"<td><small>{shown}</small></td></tr>"
         )
@@ -117,9 +130,11 @@ def run_demo(
     with claim_output_folder(outdir, force=force) as claim:
         if claim.superseded is not None:
             echo(f"earlier demo moved to {claim.superseded}")
-        for name in names:
-            echo(f"running {name} ...")
-            result = run_report(name, {}, outdir / name)
+        runs = [(name, name, {}) for name in names]
+        runs += [run for run in EXTRA_RUNS if run[1] in names]
+        for folder, name, parameters in runs:
+            echo(f"running {folder} ...")
+            result = run_report(name, parameters, outdir / folder)
             echo(f"  {result.status} in {result.duration_s:.1f} s" + (f": {result.error}" if result.error else ""))
             results.append(result)
         index = outdir / "index.html"

@@ -101,7 +101,7 @@ _CSS = """
  tfoot{display:table-footer-group}
  tr,img,canvas{break-inside:avoid}
  table{max-width:100%}
- th,td,pre,code,p,li{word-break:break-word;overflow-wrap:anywhere}
+ th,td,pre,code,p,li{word-break:normal;overflow-wrap:break-word}
  pre{white-space:pre-wrap !important}
  .jp-OutputArea-output,.jp-RenderedHTMLCommon,.jp-RenderedHTML{overflow:visible !important}
  .jp-RenderedHTMLCommon table{table-layout:auto !important}

@@ -39,7 +39,6 @@ import errno
 import fcntl
 import getpass
 import importlib
-import inspect
 import logging
 import os
 import re
@@ -82,6 +81,8 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
+#: a URL with credentials, e.g. postgresql://user:secret@host/db (never stored in a record)
+_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*:[^/@\s]*@")
 #: paper sizes of ``--pdf``
 PAPER_SIZES = ("A4", "Letter")
 #: how long a stopped run waits for its execution thread to end after killing the kernel
@@ -258,11 +259,13 @@ def prepare_run(
         given[k] = v
         if strings:
             from_strings.add(k)
-    extra: dict[str, Any] = {}
-    if output_dir is not None and "output_dir" in inspect.signature(validate_parameters).parameters:
-        extra["output_dir"] = Path(output_dir).resolve()  # pdkit.params resolves {output} markers against it
-    values = validate_parameters(specs, given, from_strings=from_strings, fill_defaults=True, template_dir=tpl.parent,
-                                 **extra)
+    values = validate_parameters(specs, given, from_strings=from_strings, fill_defaults=True, template_dir=tpl.parent)
+    for spec in specs:
+        value = values.get(spec.name)
+        if isinstance(value, str) and _URL_PASSWORD.match(value):
+            raise ParameterError(
+                f"parameter '{spec.name}': the URL carries a password, which would be stored in the notebook and "
+                "the manifest; give the URL without it and keep the password in ~/.pgpass (or set PDKIT_DB)")
     if output_dir is not None:
         inputs = [tpl] + ([Path(param_file)] if param_file is not None else [])
         inputs += [values[s.name] for s in specs if s.file is not None and values.get(s.name)]
@@ -875,6 +878,9 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
         )
         banner.metadata["tags"] = ["pdkit-error"]
         nb.cells.insert(0, banner)
+    database = _database_state(nb)
+    if database:  # what a report read from or wrote to the lot-history store (pdkit.lots)
+        provenance["database"] = database
     nb.metadata["pdkit"] = provenance
     with _writing(nb_path):
         atomic_write_text(nb_path, nbformat.writes(nb))
@@ -921,6 +927,17 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
     with _writing(manifest_path):
         atomic_write_json(manifest_path, manifest)
     return status, error, html_out
+
+
+def _database_state(nb: Any) -> dict[str, Any]:
+    """The lot-history state a report recorded (``db_state``, ``db_dispositions``), for the manifest."""
+    from .record import read_records
+
+    try:
+        records = read_records(nb)
+    except Exception:  # a damaged output of a failed run: nothing to add
+        return {}
+    return {k: records[k] for k in ("db_state", "db_dispositions") if k in records}
 
 
 def _after_disk_full(outdir: Path, kept: set[str], provenance: dict[str, Any], exc: DiskFullError) -> None:

@@ -71,3 +71,13 @@ def require_chromium() -> str:
             pytest.fail("PDKIT_REQUIRE_BROWSER=1 but chromium is not installed (apt-get install chromium)")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser checks skipped")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pdkit_home(tmp_path_factory):
+    """Every test run signs with keys in a private PDKIT_HOME, never the user's ~/.config/pdkit."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PDKIT_HOME", str(tmp_path_factory.mktemp("pdkit_home")))
+    mp.delenv("PDKIT_TRUSTED_KEYS", raising=False)
+    yield
+    mp.undo()

@@ -9,7 +9,9 @@ import pytest
 COMPUTATIONAL = ["pdkit", "pdkit.stats", "pdkit.trending", "pdkit.stability", "pdkit.specs", "pdkit.doe",
                  "pdkit.doe.analysis", "pdkit.doe.optimize", "pdkit.doe.designs", "pdkit.doe.evaluation",
                  "pdkit.upstream", "pdkit.downstream", "pdkit.scaleup", "pdkit.facility", "pdkit.units",
-                 "pdkit.tutorial", "pdkit.certificate", "pdkit.params", "pdkit.provenance"]
+                 "pdkit.tutorial", "pdkit.certificate", "pdkit.params", "pdkit.provenance",
+                 "pdkit.ppq", "pdkit.outliers", "pdkit.contracts", "pdkit.mapping", "pdkit.escape",
+                 "pdkit.signing", "pdkit.lots", "pdkit.lots.cpv"]
 HEAVY = ["bokeh", "ipywidgets", "jupyter_bokeh", "papermill", "jupyterlab", "notebook", "nbconvert",
          "IPython", "jupyter_client", "nbclient", "dask", "distributed", "matplotlib"]
 
