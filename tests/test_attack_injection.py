@@ -106,7 +106,7 @@ def test_header_shows_who_where_why_escaped_and_the_signature_markers():
     for key in ("Run by", "Host", "Reason"):
         assert f"<tr><th>{key}</th><td>not recorded</td></tr>" in bare
     assert "thead{display:table-header-group}" in bare and "break-inside:avoid" in bare
-    assert "word-break:break-word" in bare
+    assert "overflow-wrap:break-word" in bare
 
 
 def _notebook_with_outputs() -> nbformat.NotebookNode:

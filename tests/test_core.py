@@ -130,10 +130,11 @@ def test_file_hash_matches_hashlib_and_verify_reports(tmp_path):
                                               "outputs": [file_record(rep, relative_to=out)]})
     assert json.loads((out / "manifest.json").read_text())["outputs"][0]["path"] == "report.html"
     assert find_manifests(tmp_path) == [out / "manifest.json"]
-    assert verify(tmp_path) == []
-    inp.write_bytes(b"a,b\n1,3\n")
-    rep.unlink()
-    assert verify(tmp_path) == [f"input changed: {inp}", f"output vanished: {rep}"]
+    # a hand-made manifest is not a record: no template, status or signatures (tests/test_attack_tamper.py
+    # covers real runs); verify names what is missing instead of passing it or raising
+    problems = verify(tmp_path)
+    assert problems and all(isinstance(p, str) for p in problems)
+    assert any("invalid manifest" in p for p in problems), problems
     assert verify(tmp_path / "nothing") == [f"{tmp_path / 'nothing'}: folder does not exist"]
     (out / "manifest.json").write_text("{not json")
     assert "unreadable manifest" in verify(tmp_path)[0]
