@@ -35,6 +35,9 @@ _MAPPING = "data_samples/lab_export/aav_production_log_mapping.yaml"
 EXTRA_RUNS: list[tuple[str, str, dict[str, str]]] = [
     ("release_evaluation_lab_export", "release_evaluation",
      {"data": _EXPORT, "mapping": _MAPPING, "spec": "data_samples/specs/aav_production_log_spec.yaml"}),
+    ("spec_setting_lab_export_titer", "spec_setting",
+     {"data": _EXPORT, "mapping": _MAPPING, "spec": "data_samples/specs/aav_production_log_spec.yaml",
+      "attribute": "vg_titer", "transform": "log10", "date": "date", "date_format": "%Y-%m-%d", "baseline": "10"}),
 ]
 
 

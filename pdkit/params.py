@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
-_MARKER = re.compile(r"\{\s*(range|choices|file|column|value|above|output)\s*:\s*([^}]*)\}")
+_MARKER = re.compile(r"\{\s*(range|choices|file|column|value|above|output|needs)\s*:\s*([^}]*)\}")
 _TABLE_SUFFIXES = {"csv", "tsv", "txt", "xlsx", "xlsm", "xls"}
 
 
@@ -103,6 +103,7 @@ class ParamSpec:
     above: str | None = None  # name of a numeric parameter this one must exceed when both are set
     output: tuple[str, ...] | None = None  # {output: csv, xlsx}: a relative file name the template writes
     template: str | None = None  # the template declaring it (its input contract, pdkit.contracts)
+    needs: str | None = None  # {needs: NAME}: when this one is set, parameter NAME must be set too
 
     @property
     def type_label(self) -> str:
@@ -135,6 +136,8 @@ class ParamSpec:
                 "".join(f" or {x!r}" for x in self.value_of[2:])
         if self.above is not None:
             text += f", above parameter '{self.above}'"
+        if self.needs is not None:
+            text += f", with parameter '{self.needs}' set"
         if self.optional:
             text += " or None"
         return text
@@ -247,7 +250,7 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         except ValueError:
             raise TemplateError(f"parameter '{name}': the default must be a literal") from None
         help_text = comments.get(node.end_lineno or node.lineno, comments.get(node.lineno, ""))
-        rng = choices = files = column_of = value_of = above = output = None
+        rng = choices = files = column_of = value_of = above = output = needs = None
         for kind, body in _MARKER.findall(help_text):
             items = tuple(x.strip() for x in body.split(",") if x.strip())
             if kind in ("column", "value") and not items:
@@ -261,6 +264,8 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
                 value_of = (column_of_file, column) + items[1:]
             elif kind == "above":
                 above = body.strip()
+            elif kind == "needs":
+                needs = body.strip()
             elif kind == "range":
                 rng = _parse_range(body, name)
             elif kind == "output":
@@ -276,7 +281,7 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
         if default is None:
             optional = True
         specs.append(ParamSpec(name, typ, default, help_clean, optional, rng, choices, files, column_of, value_of,
-                               above, output, template_name))
+                               above, output, template_name, needs))
     names = [s.name for s in specs]
     by_name = {s.name: s for s in specs}
     for sp in specs:
@@ -288,6 +293,8 @@ def parse_parameters(notebook: Any) -> list[ParamSpec]:
                                      or by_name[sp.above].type not in ("int", "float")):
             raise TemplateError(f"parameter '{sp.name}': {{above: {sp.above}}} needs both to be numeric "
                                 f"parameters of this template")
+        if sp.needs is not None and sp.needs not in by_name:
+            raise TemplateError(f"parameter '{sp.name}': {{needs: {sp.needs}}} names no parameter of this template")
     if len(set(names)) != len(names):
         raise TemplateError(f"parameters declared twice: {sorted({n for n in names if names.count(n) > 1})}")
     return specs
@@ -648,6 +655,7 @@ def validate_parameters(
                 resolved.update(validate_parameters([spec], {}, fill_defaults=True, template_dir=template_dir))
         _check_columns(specs, resolved)
     _check_order(specs, out)
+    _check_needs(specs, out)
     _check_contract(specs, out, template_dir)
     return out
 
@@ -680,6 +688,20 @@ def _check_contract(specs: list[ParamSpec], out: dict[str, Any], template_dir: s
         from .contracts import format_problems
 
         raise ParameterError("parameter 'data': " + format_problems(problems, Path(str(out["data"])).name, template))
+
+
+def _check_needs(specs: list[ParamSpec], out: dict[str, Any]) -> None:
+    """Check {needs: other} markers: a parameter that is set requires the other to be set too.
+
+    A parameter not validated this time (``fill_defaults=False``) is taken at its default.
+    """
+    by_name = {s.name: s for s in specs}
+    for spec in specs:
+        if spec.needs is None or out.get(spec.name, spec.default) is None:
+            continue
+        if out.get(spec.needs, by_name[spec.needs].default) is None:
+            raise ParameterError(f"parameter '{spec.name}': got {_given(out.get(spec.name, spec.default))}, "
+                                 f"which needs parameter '{spec.needs}' set too ({by_name[spec.needs].help})")
 
 
 def _check_order(specs: list[ParamSpec], out: dict[str, Any]) -> None:

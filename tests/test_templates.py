@@ -18,7 +18,7 @@ from pdkit.report import external_references
 pytestmark = pytest.mark.slow
 
 CONTRACT_TEMPLATES = ["doe_design", "doe_analysis", "upstream_yield", "downstream_yield",
-                      "release_evaluation", "spec_setting", "stability_shelf_life"]
+                      "release_evaluation", "spec_setting", "stability_shelf_life", "cpv_trending", "ppq_plan"]
 
 # Extra runs on the other sample files, so each data set is exercised through the runner.
 ALTERNATIVE_RUNS = {
@@ -119,6 +119,9 @@ def test_template_runs_on_alternative_sample_data(name, args, tmp_path):
      "parameter 'usl': got 85, expected a value above parameter 'lsl' (90)"),
     ("downstream_yield", ["-p", "closure_band_low", "100", "-p", "closure_band_high", "100"],
      "parameter 'closure_band_high': got 100, expected a value above parameter 'closure_band_low' (100)"),
+    # {needs: ...}: a date column without its format (formats are never guessed)
+    ("spec_setting", ["-p", "date", "lot"],
+     "parameter 'date': got 'lot', which needs parameter 'date_format' set too"),
 ])
 def test_column_names_are_checked_before_any_kernel_starts(name, args, message, tmp_path):
     out = tmp_path / "out"
@@ -175,3 +178,69 @@ def test_blocked_box_behnken_worksheet_then_analysis(tmp_path):
     assert effects == pytest.approx({"1": -1.5, "2": 1.5}, abs=0.3)
     coefficients = {row["term"]: row["estimate"] for row in records["y_coefficients"]}
     assert coefficients[first] == pytest.approx(4.0, abs=0.3)
+
+
+EXPORT = "data_samples/lab_export/aav_production_log_synthetic"
+MAPPING = "data_samples/lab_export/aav_production_log_mapping.yaml"
+EXPORT_SPEC = "data_samples/specs/aav_production_log_spec.yaml"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_messy_lab_export_release_through_its_mapping_into_the_lot_store(suffix, tmp_path):
+    """The synthetic production log (data_samples/lab_export/README.md, ground truth there): read through
+    the mapping, 6 rows/cells excluded with their reasons, 16 lots meet, 019 and 022 do not, 013 and 014 are
+    incomplete; the dispositions are recorded in a lot-history store, and the manifest says so."""
+    out, db = tmp_path / "release", tmp_path / "lots.sqlite"
+    proc = run_cli("run", "release_evaluation", "-p", "data", EXPORT + suffix, "-p", "mapping", MAPPING,
+                   "-p", "spec", EXPORT_SPEC, "-p", "db", str(db), "-o", str(out), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rec = read_records(out / "release_evaluation.ipynb")
+    assert rec["n_excluded"] == 6
+    assert any(r.startswith("prep failed or aborted") for r in rec["excluded_reasons"])
+    assert any("pooled" in r for r in rec["excluded_reasons"])
+    assert rec["n_releasable"] == 16
+    assert rec["lots_not_meeting"] == ["AAV9-17-019", "AAV9-17-022"]
+    assert rec["lots_incomplete"] == ["AAV9-17-013", "AAV9-17-014"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["database"]["db_dispositions"]["recorded"] == 20
+    listing = run_cli("lots", "list", "--db", str(db))
+    assert listing.returncode == 0 and "AAV9-DEMO-01" in listing.stdout, listing.stderr
+
+
+def test_messy_lab_export_spec_setting_log_normal_limits_ordered_by_date(tmp_path):
+    """Titers are log-normal: limits from the tolerance interval on log10, back-transformed, in E-notation
+    with 2 significant figures; the I-MR chart is ordered by the transfection date (mapped to ISO)."""
+    out = tmp_path / "spec"
+    proc = run_cli("run", "spec_setting", "-p", "data", EXPORT + ".csv", "-p", "mapping", MAPPING,
+                   "-p", "spec", EXPORT_SPEC, "-p", "attribute", "vg_titer", "-p", "transform", "log10",
+                   "-p", "date", "date", "-p", "date_format", "%Y-%m-%d", "-p", "baseline", "10",
+                   "-o", str(out), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rec = read_records(out / "spec_setting.ipynb")
+    lower, upper = rec["vg_titer.proposed_lower"], rec["vg_titer.proposed_upper"]
+    assert 0 < lower < 2.0e13 < upper  # around the ground-truth median 2.0e13 vg/mL, never negative
+    assert rec["vg_titer.proposed_lower_text"].endswith("E+13") and rec["vg_titer.proposed_upper_text"].endswith("E+13")
+    # log-normal: the back-transformed interval is asymmetric about the geometric mean
+    gm = (rec["vg_titer.ti_lower"] * rec["vg_titer.ti_upper"]) ** 0.5
+    assert rec["vg_titer.ti_upper"] - gm > gm - rec["vg_titer.ti_lower"]
+    import nbformat
+
+    nb = nbformat.read(str(out / "spec_setting.ipynb"), as_version=4)
+    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "vg_titer: points ordered by 'date'" in text
+
+
+def test_single_batch_stability_uses_the_batch_own_bound(tmp_path):
+    """ICH Q1E: one batch -> its own regression and one-sided 95 % bound, instead of a refusal."""
+    import pandas as pd
+
+    data = pd.read_csv(ROOT / "data_samples/stability/aav_stability_synthetic.csv")
+    one = data[data["batch"] == data["batch"].iloc[0]]
+    path = tmp_path / "one_batch.csv"
+    one.to_csv(path, index=False)
+    out = tmp_path / "stab"
+    proc = run_cli("run", "stability_shelf_life", "-p", "data", str(path), "-o", str(out), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rec = read_records(out / "stability_shelf_life.ipynb")
+    assert rec["single_batch"] is True and rec["n_batches"] == 1
+    assert rec["p_equal_slopes"] is None

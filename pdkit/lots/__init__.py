@@ -60,7 +60,8 @@ def import_file(db: str | os.PathLike | None, path: str | os.PathLike, *, produc
         return store.import_results(p, product=product, mapping=mapping, user=user, run_id=run_id)
 
 
-def record_dispositions(db: str, evaluation: Any, *, source_file: Path, run_id: str, user: str) -> int:
+def record_dispositions(db: str, evaluation: Any, *, source_file: Path, run_id: str, user: str,
+                        mapping: str | os.PathLike | None = None) -> int:
     """Record a release evaluation's lot dispositions (and its results file) in the store at ``db``.
 
     For ``release_evaluation -p db URL``: the specification version and the results file are
@@ -83,7 +84,8 @@ def record_dispositions(db: str, evaluation: Any, *, source_file: Path, run_id: 
     0
     """
     with open_store(db) as store:
-        return store.record_dispositions(evaluation, source_file=source_file, run_id=run_id, user=user)
+        return store.record_dispositions(evaluation, source_file=source_file, run_id=run_id, user=user,
+                                         mapping=mapping)
 
 
 def sample_store(folder: str | os.PathLike = ".") -> str:

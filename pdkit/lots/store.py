@@ -628,7 +628,8 @@ class LotStore:
 
     # -- dispositions
     def record_dispositions(self, evaluation: Any, *, source_file: str | os.PathLike | None, run_id: str,
-                            user: str | None = None, import_results: bool = True) -> int:
+                            user: str | None = None, import_results: bool = True,
+                            mapping: str | os.PathLike | None = None) -> int:
         """Record the lot dispositions of a :class:`pdkit.specs.LotEvaluation`; returns how many are new.
 
         The specification version is stored too, and (``import_results``) the results file
@@ -642,7 +643,7 @@ class LotStore:
         if source_file is not None:
             sha = file_sha256(source_file)
             if import_results:
-                self.import_results(source_file, product=spec.product, user=who, run_id=run_id)
+                self.import_results(source_file, product=spec.product, user=who, run_id=run_id, mapping=mapping)
         disp = evaluation.dispositions
 
         def work(conn: Connection) -> int:

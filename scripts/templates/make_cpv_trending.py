@@ -58,6 +58,7 @@ from pdkit.lots import open_store, sample_store
 from pdkit.lots.cpv import cpv_analysis
 from pdkit.plots.trending import imr_figure
 from pdkit.record import record
+pdkit.plots.setup()  # bokeh inline, and tables that never hide rows or cut text
 
 db = sample_store(".") if P.db.strip().lower() == "sample" else (P.db.strip() or None)
 wanted = None if P.attributes.strip().lower() == "all" else [a.strip() for a in P.attributes.split(",") if a.strip()]

@@ -62,6 +62,7 @@ from pdkit.errors import InputError
 from pdkit.escape import md, md_code
 from pdkit.plots.doe import design_space_plot, half_normal_plot, pareto_plot, profiler, residual_plots
 from pdkit.record import record
+pdkit.plots.setup()  # bokeh inline, and tables that never hide rows or cut text
 
 # a filled-in doe_design worksheet has headers such as "Run", "Block" and "harvest_h (h)": use the plain names
 table = doe.from_worksheet(read_table(P.data, what="DoE results"))

@@ -56,18 +56,21 @@ import pandas as pd
 import yaml
 from IPython.display import Markdown, display
 
+import pdkit.plots
 from pdkit import doe
-from pdkit._tables import read_table
+from pdkit.contracts import load_table
 from pdkit.errors import InputError
 from pdkit.escape import md, md_code
 from pdkit.record import record
+
+pdkit.plots.setup()  # bokeh inline, and tables that never hide rows or cut text
 
 # factor definitions: a table (name, low, high, units, levels) or YAML (a list of the same fields)
 if P.data.suffix.lower() in (".yaml", ".yml"):
     spec = yaml.safe_load(P.data.read_text(encoding="utf-8"))
     rows = spec.get("factors", spec) if isinstance(spec, dict) else spec
 else:
-    rows = read_table(P.data, what="factor definitions").to_dict("records")
+    rows = load_table("doe_design", P.data, P).table.to_dict("records")  # the template's input contract
 defs = []
 for i, r in enumerate(rows, start=1):
     r = {k: v for k, v in dict(r).items() if not (isinstance(v, float) and pd.isna(v))}

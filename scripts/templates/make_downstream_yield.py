@@ -49,18 +49,35 @@ from IPython.display import Markdown, display
 
 import pdkit.plots
 from pdkit import downstream as ds
-from pdkit._tables import read_table
+from pdkit.contracts import load_table
 from pdkit.errors import InputError
 from pdkit.escape import md
 from pdkit.plots.downstream import clearance_plot, closure_plot, yield_waterfall
 from pdkit.record import record
 
-table = read_table(P.data, what="step table")
+pdkit.plots.setup()
+table = load_table("downstream_yield", P.data, P).table  # the template's input contract
 amounts = ds.step_amounts(table)
 overview = amounts.groupby(["step_number", "step"], sort=True)["attribute"].agg(", ".join).reset_index()
 display(overview)
 record("n_steps", int(overview.shape[0]))
 record("attributes", list(dict.fromkeys(amounts["attribute"])))"""
+
+PURIFICATION_MD = """\
+## Purification table
+
+Where the step table carries total `activity` and total `protein` rows, the classic purification
+table: specific activity (activity per mass of protein), yield of activity and fold purification
+relative to the starting material, with units checked (protein a mass concentration, activity not a
+mass)."""
+
+PURIFICATION = """\
+if {"activity", "protein"} <= set(amounts["attribute"]):
+    purification = ds.purification_table(table)
+    display(purification.round(3))
+    record("purification_fold_final", float(purification["purification_fold"].iloc[-1]))
+else:
+    display(Markdown("No `activity` and `protein` rows in the step table: purification table not evaluated."))"""
 
 YIELD_MD = """\
 ## Step yields
@@ -158,6 +175,8 @@ def build() -> nbformat.NotebookNode:
         ("code", LOAD),
         ("md", YIELD_MD),
         ("code", YIELD),
+        ("md", PURIFICATION_MD),
+        ("code", PURIFICATION),
         ("md", BALANCE_MD),
         ("code", BALANCE),
         ("md", LRV_MD),

@@ -63,6 +63,7 @@ from pdkit.errors import InputError
 from pdkit.escape import md
 from pdkit.plots.ppq import oc_curves, pass_probability_map
 from pdkit.record import record
+pdkit.plots.setup()  # bokeh inline, and tables that never hide rows or cut text
 
 if P.lower is None and P.upper is None:
     raise InputError("parameters 'lower' and 'upper': no specification limit given; set lower, upper or both")

@@ -32,7 +32,9 @@ PARAMETERS = """\
 data: str = "data_samples/release/plasmid_release_synthetic.csv"  # Release results: lot, attribute, value, unit, qualifier {file: csv, xlsx}
 spec: str = "data_samples/specs/plasmid_gmp_spec.yaml"  # Release specification {file: yaml}
 lots: str = "all"  # Lots to evaluate: all, or lot numbers separated by commas {value: data.lot, all}
-organisation: str = ""  # Issuing organisation printed on the certificates"""
+organisation: str = ""  # Issuing organisation printed on the certificates
+mapping: str | None = None  # Column mapping YAML for a lab export (pdkit.mapping; None: the file is in the long layout) {file: yaml}
+db: str | None = None  # Lot-history store to record results and dispositions in: SQLite file or database URL without a password (None: do not record)"""
 
 CHECK = """\
 from pdkit.params import check_parameters
@@ -42,7 +44,9 @@ SETUP = """\
 import pandas as pd
 from IPython.display import Markdown, display
 
+import pdkit.plots
 from pdkit.certificate import write_certificates
+from pdkit.contracts import load_table
 from pdkit.errors import InputError
 from pdkit.escape import md
 from pdkit.record import record
@@ -52,13 +56,33 @@ specification = load_spec(P.spec)
 wanted = None if P.lots.strip().lower() == "all" else [x.strip() for x in P.lots.split(",") if x.strip()]
 if wanted == []:
     raise InputError("parameter 'lots': give 'all' or lot numbers separated by commas")
-evaluation = evaluate_lots(P.data, specification, lots=wanted)
+pdkit.plots.setup()
+loaded = load_table("release_evaluation", P.data, P, mapping=P.mapping)  # the template's input contract, through the mapping if given
+results = loaded.table
+results.attrs["source"] = P.data.name
+evaluation = evaluate_lots(results, specification, lots=wanted)
 display(Markdown(
     f"**Product:** {md(specification.product)}  \\n"
     f"**Specification:** version {md(specification.version)}, effective {specification.effective_date:%Y-%m-%d} "
     f"({md(specification.source)})  \\n"
     f"**Results:** {md(P.data.name)}, {len(evaluation.lots)} lot(s)"
+    + (f", read through the column mapping {md(P.mapping.name)}" if P.mapping is not None else "")
 ))"""
+
+EXCLUDED_MD = """\
+## Excluded rows
+
+Rows or cells of the results file that were not evaluated, each with its reason (a status column,
+a qualifier rule of the mapping, a blank row): nothing is dropped silently. A lot whose result
+was excluded is *incomplete* for that test, never a pass."""
+
+EXCLUDED = """\
+if len(loaded.excluded):
+    display(loaded.excluded)
+else:
+    display(Markdown(f"No row of {md(P.data.name)} was excluded."))
+record("n_excluded", int(len(loaded.excluded)))
+record("excluded_reasons", sorted(set(loaded.excluded["reason"])))"""
 
 SPEC_MD = """\
 ## Specification
@@ -90,7 +114,19 @@ record("dispositions", dispositions)
 record("n_lots", len(dispositions))
 record("n_releasable", sum(d == "meets specification" for d in dispositions.values()))
 record("lots_not_meeting", [lot for lot, d in dispositions.items() if d == "does not meet"])
-record("lots_incomplete", [lot for lot, d in dispositions.items() if d == "incomplete"])"""
+record("lots_incomplete", [lot for lot, d in dispositions.items() if d == "incomplete"])
+if P.db is not None:  # the lot-history store (pdkit.lots): results and dispositions, append-only
+    import getpass
+    import uuid
+
+    from pdkit.lots import record_dispositions, redact_url, resolve_db
+
+    run_id = uuid.uuid4().hex
+    n_recorded = record_dispositions(P.db, evaluation, source_file=P.data, run_id=run_id, user=getpass.getuser(),
+                                     mapping=P.mapping)
+    display(Markdown(f"Recorded {n_recorded} disposition(s) in the lot-history store {md(redact_url(resolve_db(P.db)))} "
+                     f"(run id {md(run_id)})."))
+    record("db_dispositions", {"db": redact_url(resolve_db(P.db)), "run_id": run_id, "recorded": n_recorded})"""
 
 LOTS_MD = """\
 ## Results per lot
@@ -125,6 +161,8 @@ def build() -> nbformat.NotebookNode:
         ("parameters", PARAMETERS),
         ("code", CHECK),
         ("code", SETUP),
+        ("md", EXCLUDED_MD),
+        ("code", EXCLUDED),
         ("md", SPEC_MD),
         ("code", SPEC),
         ("md", DISP_MD),

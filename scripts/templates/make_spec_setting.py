@@ -26,7 +26,14 @@ attribute: str = "all"  # Attribute to analyse (a name in the attribute column),
 coverage: float = 0.99  # Proportion of the population the tolerance interval covers {range: (0, 1)}
 confidence: float = 0.95  # Confidence level of the tolerance interval {range: (0, 1)}
 sided: str = "spec"  # Tolerance interval sides; spec: from each attribute's current criterion (>= lower, <= upper, else two) {choices: spec, two, lower, upper}
-method: str = "exact"  # Two-sided tolerance factor method {choices: exact, howe, guenther}
+method: str = "exact"  # Tolerance limits: normal k-factor method (two-sided), or nonparametric order statistics (needs >= 59 lots one-sided, 93 two-sided at 95 %/95 %) {choices: exact, howe, guenther, nonparametric}
+transform: str = "none"  # log10: tolerance interval on log10 values, back-transformed (titers, impurities; all values > 0) {choices: none, log10}
+sig_figs: int | None = None  # Significant figures of the proposed limits (None: the data's reporting step; 2-3 figures for titer-like data); precision wins {range: [1, 6]}
+lower_bound: float | None = 0.0  # Physical lower bound (spec 'bounds' win); a limit below it is clipped with a note (None: none)
+upper_bound: float | None = None  # Physical upper bound, e.g. 100 for a percentage (spec 'bounds' win) {above: lower_bound}
+date: str | None = None  # Date column ordering the I-MR chart and the capability run rules (None: file order; with a mapping its date column is called date and written %Y-%m-%d) {column: data} {needs: date_format}
+date_format: str | None = None  # strptime format of the date column, e.g. %Y-%m-%d or %d.%m.%Y (required with date; never guessed)
+mapping: str | None = None  # Column mapping YAML for a lab export (pdkit.mapping; None: the file is in the long layout) {file: yaml}
 spec: str | None = "data_samples/specs/plasmid_gmp_spec.yaml"  # Current specification to compare with (None if none) {file: yaml}
 lsl: float | None = None  # Current lower limit; overrides spec (single attribute only)
 usl: float | None = None  # Current upper limit; overrides spec (single attribute only) {above: lsl}
@@ -40,17 +47,23 @@ P = check_parameters("spec_setting", globals())'''
 
 LOAD = '''import pandas as pd
 import pdkit.plots
-from pdkit._tables import read_table, require_columns, numeric_column, check_unique
+from IPython.display import Markdown, display
+from pdkit.contracts import load_table
 from pdkit.errors import InputError
+from pdkit.escape import md
 from pdkit.record import record
 from pdkit import stats, trending
 from pdkit.plots.trending import imr_figure, capability_figure
 
-table = read_table(P.data, what="development lots")
-require_columns(table, ["lot", "attribute", "value", "unit"])
-table["value"] = numeric_column(table, "value")
-table["attribute"] = table["attribute"].astype(str).str.strip()
-check_unique(table, ["lot", "attribute"])
+pdkit.plots.setup()
+loaded = load_table("spec_setting", P.data, P, mapping=P.mapping)  # the template's input contract, through the mapping if given
+table = loaded.table.copy()
+if P.date is not None:
+    if P.date not in table.columns:
+        raise InputError(f"parameter 'date': no column {P.date!r} in the table read from {P.data.name} "
+                         f"(columns: {', '.join(map(str, table.columns))})")
+    if not pd.api.types.is_datetime64_any_dtype(table[P.date]):
+        table[P.date] = trending.parse_dates(table[P.date], P.date_format, column=P.date).to_numpy()
 available = list(dict.fromkeys(table["attribute"]))
 if P.attribute == "all":
     attributes = available
@@ -62,6 +75,8 @@ if len(attributes) > 1 and (P.lsl is not None or P.usl is not None):
     raise InputError("parameters 'lsl'/'usl' apply to a single attribute; set 'attribute' or use 'spec'")
 
 current = {a: (None, None) for a in attributes}
+bounds = {a: (P.lower_bound, P.upper_bound) for a in attributes}
+spec_units: dict[str, str] = {}
 if P.spec is not None:
     from pdkit.specs import load_spec
     specification = load_spec(P.spec)
@@ -70,10 +85,24 @@ if P.spec is not None:
             lo = item.lower if item.criterion == "range" else item.limit if item.criterion == ">=" else None
             hi = item.upper if item.criterion == "range" else item.limit if item.criterion == "<=" else None
             current[item.name] = (None if lo is None else float(lo), None if hi is None else float(hi))
+            spec_units[item.name] = item.unit
+            if item.bounds is not None:
+                bounds[item.name] = tuple(None if v is None else float(v) for v in item.bounds)
 if P.lsl is not None or P.usl is not None:
     current[attributes[0]] = (P.lsl, P.usl)
 
+from pdkit.units import convert  # one unit per attribute: the spec's, else its first row's (GC/mL = vg/mL)
+for a in attributes:
+    rows = table.index[table["attribute"] == a]
+    target = spec_units.get(a) or str(table.at[rows[0], "unit"] if pd.notna(table.at[rows[0], "unit"]) else "")
+    for i in rows:
+        u = "" if pd.isna(table.at[i, "unit"]) else str(table.at[i, "unit"])
+        if u != target:
+            where = f"{P.data.name}, column 'unit', row {i + 1}"
+            table.at[i, "value"] = float(convert(table.at[i, "value"], u or "dimensionless", target or "dimensionless", where))
+            table.at[i, "unit"] = target
 series = {a: table.loc[table["attribute"] == a].set_index("lot")["value"] for a in attributes}
+dates = {a: (table.loc[table["attribute"] == a, P.date] if P.date else None) for a in attributes}
 units = {a: str(table.loc[table["attribute"] == a, "unit"].fillna("").iloc[0]) for a in attributes}
 overview = pd.DataFrame({
     "attribute": attributes,
@@ -86,6 +115,18 @@ overview = pd.DataFrame({
 })
 record("n_lots", int(table["lot"].nunique()))
 display(overview.round(4))'''
+
+EXCLUDED_MD = """## Excluded rows
+
+Rows or cells of the input that are not analysed, each with its reason (a status column, a qualifier
+rule of the mapping, an attribute not selected): nothing is dropped silently."""
+
+EXCLUDED = '''if len(loaded.excluded):
+    display(loaded.excluded.groupby("reason").size().rename("rows or cells").reset_index())
+    display(loaded.excluded)
+else:
+    display(Markdown(f"No row of {md(P.data.name)} was excluded."))
+record("n_excluded", int(len(loaded.excluded)))'''
 
 NORMALITY_MD = """## Normality
 
@@ -109,7 +150,13 @@ the drift, not the process."""
 TREND = '''charts = {}
 for a in attributes:
     b = P.baseline if P.baseline is not None and P.baseline <= len(series[a]) else None
-    charts[a] = trending.imr_chart(series[a], rules=P.rules, baseline=b)
+    charts[a] = trending.imr_chart(series[a], rules=P.rules, baseline=b, date=dates[a], date_column=P.date or "date")
+    if charts[a].dated:  # date order from here on (tolerance interval, capability run rules)
+        series[a] = series[a].iloc[charts[a].points["input_row"].to_numpy() - 1]
+        for note in charts[a].notes:
+            print(f"{a}: {note}")
+        if len(charts[a].ties):
+            display(charts[a].ties)
     label = f"{a} ({units[a]})" if units[a] else a
     pdkit.plots.show(imr_figure(charts[a], value_label=label, title=f"{a}: individuals chart"))
     signals = charts[a].signals
@@ -137,9 +184,13 @@ for a in attributes:
         side = "lower" if hi is None and lo is not None else "upper" if lo is None and hi is not None else "two"
     proposals[a] = stats.spec_proposal(series[a], lsl=lo, usl=hi, coverage=P.coverage,
                                        confidence=P.confidence, sided=side, method=P.method,
-                                       precision=P.precision)
-    print(f"{a} ({units[a]}): {side}-sided, reporting step {proposals[a].attrs['precision']:g}")
+                                       precision=P.precision, transform=P.transform, sig_figs=P.sig_figs,
+                                       bounds=bounds[a], rules=P.rules)
+    print(f"{a} ({units[a]}): {side}-sided, {P.method}, scale {P.transform}, "
+          f"limits rounded outward to {proposals[a].attrs['rounding']}")
     display(proposals[a].round(4))
+    for note in proposals[a].attrs["notes"]:
+        print(f"{a}: {note}")
     rows = proposals[a].set_index("basis")
     ti, prop = rows.loc["tolerance interval"], rows.loc["proposed"]
     record(f"{a}.k", float(ti["k"]))
@@ -147,7 +198,10 @@ for a in attributes:
     record(f"{a}.ti_upper", None if pd.isna(ti["upper"]) else float(ti["upper"]))
     record(f"{a}.proposed_lower", None if pd.isna(prop["lower"]) else float(prop["lower"]))
     record(f"{a}.proposed_upper", None if pd.isna(prop["upper"]) else float(prop["upper"]))
-    record(f"{a}.proposed_lots_outside", int(prop["n_outside"]))'''
+    record(f"{a}.proposed_lots_outside", int(prop["n_outside"]))
+    record(f"{a}.proposed_lower_text", prop["lower_text"])
+    record(f"{a}.proposed_upper_text", prop["upper_text"])
+    record(f"{a}.stable", proposals[a].attrs["stable"])'''
 
 CAP_MD = """## Capability against the current limits
 
@@ -160,14 +214,16 @@ CAP = '''for a in attributes:
     if lo is None and hi is None:
         print(f"{a}: no current limits; capability not computed")
         continue
-    cap = stats.capability(series[a], lsl=lo, usl=hi, confidence=P.confidence)
+    cap = stats.capability(series[a], lsl=lo, usl=hi, confidence=P.confidence, rules=P.rules)
+    print(f"{a}: {cap.summary()}")  # Cpk/Ppk never bare: the line carries the stability warning
     print(f"{a}: sigma within {cap.sigma_within:.4g}, overall {cap.sigma_overall:.4g}, "
           f"expected out of spec {cap.ppm_expected_overall:.3g} ppm")
     display(cap.table().round(3))
     pdkit.plots.show(capability_figure(series[a], cap, value_label=f"{a} ({units[a]})" if units[a] else a))
     record(f"{a}.cpk", cap.cpk)
     record(f"{a}.ppk", cap.ppk)
-    record(f"{a}.ppk_ci", list(cap.ppk_ci))'''
+    record(f"{a}.ppk_ci", list(cap.ppk_ci))
+    record(f"{a}.capability_warning", cap.warning)'''
 
 
 def build() -> nbformat.NotebookNode:
@@ -181,6 +237,8 @@ def build() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("## Data\n\nOne result per lot and attribute; current limits come from `spec` "
                                       "(or `lsl`/`usl`)."),
         nbformat.v4.new_code_cell(LOAD),
+        nbformat.v4.new_markdown_cell(EXCLUDED_MD),
+        nbformat.v4.new_code_cell(EXCLUDED),
         nbformat.v4.new_markdown_cell(NORMALITY_MD),
         nbformat.v4.new_code_cell(NORMALITY),
         nbformat.v4.new_markdown_cell(TREND_MD),

@@ -52,13 +52,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import pdkit.plots
-from pdkit._tables import read_table
+from pdkit.contracts import load_table
 from pdkit.escape import md, md_code
 from pdkit.plots.stability import stability_figure
 from pdkit.record import record
 from pdkit.stability import ExtrapolationWarning, shelf_life
 
-table = read_table(P.data, what="stability data")
+pdkit.plots.setup()
+table = load_table("stability_shelf_life", P.data, P).table  # the template's input contract
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", ExtrapolationWarning)
     result = shelf_life(
@@ -91,11 +92,18 @@ slopes pool. Both F tests use the full model's mean square error. `poolable` mea
 p >= `pool_alpha`."""
 
 ANCOVA = """\
-display(result.ancova[["test", "source", "df", "F", "df_resid", "p_value", "poolable", "used"]].round(4))
-p = result.ancova.set_index("test")["p_value"]
-record("p_equal_slopes", float(p["equal slopes"]))
-record("p_equal_intercepts", float(p["equal intercepts"]))
+if result.single_batch:
+    display(Markdown("One batch: no poolability test applies; the batch's own regression line and its one-sided "
+                     "confidence bound give the shelf life (ICH Q1E)."))
+    record("p_equal_slopes", None)
+    record("p_equal_intercepts", None)
+else:
+    display(result.ancova[["test", "source", "df", "F", "df_resid", "p_value", "poolable", "used"]].round(4))
+    p = result.ancova.set_index("test")["p_value"]
+    record("p_equal_slopes", float(p["equal slopes"]))
+    record("p_equal_intercepts", float(p["equal intercepts"]))
 record("model", result.model)
+record("single_batch", bool(result.single_batch))
 display(Markdown(f"**Selected model: {md_code(result.model)}.** " + md(result.notes[0])))"""
 
 SHELF_MD = """\

@@ -52,6 +52,7 @@ from pdkit.escape import md, md_code
 from pdkit.plots.upstream import growth_plot, ln_vcd_plot, productivity_plot, titer_plot
 from pdkit.record import record
 from pdkit.upstream import compare_scales, growth_rate, ivcd, load_runs, run_summary, specific_productivity
+pdkit.plots.setup()  # bokeh inline, and tables that never hide rows or cut text
 
 ds = load_runs(P.data)
 summary = run_summary(
