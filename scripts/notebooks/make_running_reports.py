@@ -40,12 +40,14 @@ cells = [
          "print(sorted(manifest))\nfor item in manifest[\"inputs\"]:\n"
          "    print(item[\"parameter\"], Path(item[\"path\"]).name, len(item[\"sha256\"]))\n"
          "print([o[\"path\"] for o in manifest[\"outputs\"]])\nprint(manifest[\"status\"], manifest[\"error\"])"),
-    md("## Verification\n\n`verify` recomputes every hash. Changing one byte of an output (here a copy of the "
-       "report folder) is detected and the file named."),
+    md("## Verification\n\n`verify` recomputes every hash, checks the author's signature and the run log "
+       "beside the report folders. Changing one byte of an output (here in a copy of the report folder) is "
+       "detected and the file named; the copy itself is flagged too, because no run of that name is in the log "
+       "(see `docs/records.md`)."),
     code("# NBVAL_CHECK_OUTPUT\nimport shutil\n\nfrom pdkit.provenance import verify\n\n"
          "print(\"original:\", verify(result.outdir))\ncopy = workdir / \"copy\"\nshutil.copytree(result.outdir, copy)\n"
          "html = copy / \"stability_shelf_life.html\"\nhtml.write_text(html.read_text().replace(\"Shelf life\", \"Shelf-life\", 1))\n"
-         "print(\"tampered:\", [p.replace(str(copy), \"<copy>\") for p in verify(copy)])"),
+         "print(\"tampered:\", [p.replace(str(copy), \"<copy>\").replace(str(workdir), \"<workdir>\") for p in verify(copy)])"),
     code("shutil.rmtree(workdir)"),
 ]
 nb = nbf.v4.new_notebook(cells=cells)
