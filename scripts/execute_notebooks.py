@@ -11,7 +11,8 @@ BokehJS is loaded inline once per notebook; its loader output carries the same
 1.3 MB bundle under two MIME types.  JupyterLab (through jupyter_bokeh) renders
 ``application/vnd.bokehjs_load.v0+json``, so the duplicate
 ``application/javascript`` copy is dropped from committed notebooks
-(``--strip-only`` does just that, without executing).
+(``--strip-only`` does just that, without executing, and merges stream outputs that a loaded
+kernel split into several messages).
 """
 from __future__ import annotations
 
@@ -38,6 +39,31 @@ def strip_duplicate_bokehjs(nb) -> int:
     return saved
 
 
+def coalesce_streams(nb) -> int:
+    """Merge consecutive stream outputs of the same stream (stdout/stderr) in every cell.
+
+    A kernel may deliver one ``print`` as several stream messages (the text, then its newline)
+    when the machine is loaded; merged, the committed outputs do not depend on timing.
+    Returns the number of outputs merged away.
+    """
+    merged = 0
+    for cell in nb.cells:
+        outputs = cell.get("outputs")
+        if not outputs:
+            continue
+        kept = []
+        for out in outputs:
+            prev = kept[-1] if kept else None
+            if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                    and prev.get("name") == out.get("name")):
+                prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+                merged += 1
+            else:
+                kept.append(out)
+        cell.outputs = kept
+    return merged
+
+
 def execute(path: Path) -> None:
     from pdkit._kernel import kernel_manager_class
 
@@ -50,6 +76,7 @@ def execute(path: Path) -> None:
         client.execute()
     nb.metadata.pop("papermill", None)
     strip_duplicate_bokehjs(nb)
+    coalesce_streams(nb)
     nbformat.write(nb, str(path))
 
 
@@ -61,7 +88,7 @@ def main(argv: list[str]) -> int:
     for p in paths:
         if strip_only:
             nb = nbformat.read(str(p), as_version=4)
-            if strip_duplicate_bokehjs(nb):
+            if strip_duplicate_bokehjs(nb) + coalesce_streams(nb):
                 nbformat.write(nb, str(p))
             continue
         print(f"executing {p.relative_to(ROOT) if p.is_absolute() else p}", flush=True)

@@ -749,7 +749,11 @@ def test_formula_full_syntax_expansions():
         == ["Intercept", "A", "A^2"]
     assert model_terms("A*B*C - A:B:C", fs) == model_terms("interactions", fs)
     with pytest.raises(InputError, match="without an intercept"):
-        model_terms("y ~ A + B - 1", fs)
+        model_terms("y ~ A + B - 1", fs)  # designs and evaluation: the intercept is required
+    assert model_terms("y ~ A + B - 1", fs, allow_no_intercept=True) == ["A", "B"]
+    assert model_terms("y ~ 0 + (A+B)**2", fs, allow_no_intercept=True) == ["A", "B", "A:B"]
+    with pytest.raises(InputError, match="no model terms"):
+        model_terms("y ~ 0", fs, allow_no_intercept=True)
     with pytest.raises(InputError, match="cannot parse"):
         model_terms("y ~ A +", fs)
     with pytest.raises(InputError, match="unknown factor 'D'"):
@@ -783,3 +787,122 @@ def test_formula_squares_and_odd_names():
     for bad in ("temp + temp**2", "temp^3", "pH-set^3"):
         with pytest.raises(InputError, match="raises one term to a power"):
             model_terms(bad, fs)
+
+
+# --------------------------------------------------------------------------- no intercept ('- 1', '+ 0')
+def _no_intercept_data():
+    rng = np.random.default_rng(7)
+    A = np.tile([-1.0, 1.0, -1.0, 1.0, 0.0, 0.5], 3)
+    B = np.tile([-1.0, -1.0, 1.0, 1.0, 0.0, -0.5], 3)
+    y = 1.5 + 2.0 * A - 1.0 * B + 0.7 * A * B + 0.4 * A**2 + rng.normal(0, 0.3, A.size)
+    return pd.DataFrame({"A": A, "B": B, "y": y})
+
+
+def test_no_intercept_matches_statsmodels_ols_without_constant():
+    """statsmodels OLS(y, X) without a constant on the same coded model matrix: coefficients, standard
+    errors, uncentred R2 (rsquared with hasconst=False) and its adjusted value, residual df, F; the ANOVA
+    Model and Total rows lose no df to an intercept; PRESS R2 uses the same uncentred total."""
+    d = _no_intercept_data()
+    fs = [Factor("A", -1, 1), Factor("B", -1, 1)]
+    f = fit(d, "y", "y ~ (A + B)**2 + A^2 - 1", factors=fs)
+    assert f.terms == ["A", "B", "A:B", "A^2"] and "Intercept" not in f.coefficients.index
+    assert not f.has_intercept
+    X = f.X.to_numpy()
+    y = d["y"].to_numpy()
+    ref = sm.OLS(y, X, hasconst=False).fit()
+    assert np.allclose(f.params.to_numpy(), ref.params)
+    assert np.allclose(f.coefficients["std_error"].to_numpy(), ref.bse)
+    assert np.allclose(f.coefficients["p"].to_numpy(), ref.pvalues)
+    assert f.df_resid == int(ref.df_resid) == len(d) - 4
+    assert f.r2 == pytest.approx(ref.rsquared) and f.r2 == pytest.approx(1 - ref.ssr / float(y @ y))
+    assert f.r2_adj == pytest.approx(ref.rsquared_adj)
+    assert f.r2 == pytest.approx(sm.OLS(y, X).fit().rsquared)  # statsmodels' default also finds no constant
+    a = f.anova
+    assert a.loc["Model", "df"] == 4 and a.loc["Total", "df"] == len(d)
+    assert a.loc["Total", "sum_sq"] == pytest.approx(float(y @ y))
+    assert a.loc["Model", "sum_sq"] == pytest.approx(ref.ess) and a.loc["Model", "F"] == pytest.approx(ref.fvalue)
+    assert a.loc["Residual", "sum_sq"] == pytest.approx(ref.ssr)
+    h = ref.get_influence().hat_matrix_diag
+    press = float(((ref.resid / (1 - h)) ** 2).sum())
+    assert f.r2_pred == pytest.approx(1 - press / float(y @ y))
+    for t in ("A", "A:B"):  # partial SS of a one-column term = t^2 * MSE
+        assert a.loc[t, "sum_sq"] == pytest.approx(ref.tvalues[f.terms.index(t)] ** 2 * ref.mse_resid)
+    assert any("uncentred" in n for n in f.notes) and "(no intercept)" in f.summary()
+    assert f.curvature is None and f.lenth is None
+    # lack of fit: three replicates of 6 settings, 6 - 4 = 2 lack-of-fit df
+    assert f.lack_of_fit.df == 2 and f.lack_of_fit.pure_error_df == 12
+    g = y - f.diagnostics["fitted"].to_numpy()
+    assert f.lack_of_fit.sum_sq + f.lack_of_fit.pure_error_sum_sq == pytest.approx(float(g @ g))
+    # prediction and intervals as statsmodels
+    pr = f.predict({"A": [0.3], "B": [-0.2]}, interval="prediction", alpha=0.1)
+    x0 = np.array([[0.3, -0.2, -0.06, 0.09]])
+    sf = ref.get_prediction(x0).summary_frame(alpha=0.1)
+    assert pr["prediction"].iloc[0] == pytest.approx(sf["mean"].iloc[0])
+    assert pr["lower"].iloc[0] == pytest.approx(sf["obs_ci_lower"].iloc[0])
+    assert f.effects["effect"].to_dict() == pytest.approx((2 * f.params.drop("A^2")).to_dict())
+    assert len(f.half_normal) == 3 and len(f.pareto) == 4
+    assert np.allclose(f.diagnostics["leverage"], h)
+
+
+def test_no_intercept_hand_calculation_through_origin():
+    """Regression through the origin by hand (4 runs): slope = sum(xy)/sum(x^2) = 32/10 = 3.2,
+    SSE = sum(y^2) - slope * sum(xy) = 103 - 102.4 = 0.6 on 3 df, se = sqrt(0.6/3 / 10),
+    uncentred R2 = 102.4/103.  With the range symmetric about 0 the coded slope is half_range x 3.2."""
+    d = pd.DataFrame({"x": [-2.0, -1.0, 1.0, 2.0], "y": [-6.0, -3.0, 3.0, 7.0]})
+    f = fit(d, "y", "y ~ x - 1", factors=[Factor("x", -2, 2)])
+    assert f.params["x"] / 2 == pytest.approx(3.2)
+    assert f.coefficients.loc["x", "std_error"] / 2 == pytest.approx(np.sqrt(0.6 / 3 / 10))
+    assert f.anova.loc["Residual", "sum_sq"] == pytest.approx(0.6) and f.df_resid == 3
+    assert f.r2 == pytest.approx(102.4 / 103)
+    assert f.r2_adj == pytest.approx(1 - (0.6 / 3) / (103 / 4))
+    assert f.predict({"x": [0.0]})["prediction"].iloc[0] == pytest.approx(0.0)
+    # the last term of a model without an intercept is never removed; no intercept is ever "dropped"
+    assert f.reduce(alpha=1e-12).terms == ["x"]
+
+
+def test_no_intercept_minus_one_and_plus_zero_agree():
+    d = _no_intercept_data()
+    f1 = fit(d, "y", "y ~ A + B - 1")
+    f2 = fit(d, "y", "y ~ 0 + A + B")
+    f3 = fit(d, None, "y ~ A + B + 0")
+    assert f1.terms == f2.terms == f3.terms == ["A", "B"]
+    assert np.allclose(f1.params, f2.params) and np.allclose(f1.params, f3.params)
+    assert f1.r2 == pytest.approx(f2.r2)
+    with pytest.raises(InputError, match="left-hand side 'z' is not the response 'y'"):
+        fit(d, "y", "z ~ A + B - 1")
+
+
+def test_no_intercept_reduce_refusals_and_other_features():
+    """reduce() keeps the fit without an intercept (never tries to drop one); saturated fits and block
+    effects are refused with one-line messages; the fit with an intercept is unchanged."""
+    from pdkit.doe.optimize import design_space, desirability, maximize_desirability
+    from pdkit.explorer import ProfileEngine
+
+    d = _no_intercept_data()
+    f = fit(d, "y", "y ~ A*B - 1")
+    r = f.reduce(alpha=0.05)
+    assert "Intercept" not in r.terms and not r.has_intercept and set(r.terms) <= {"A", "B", "A:B"}
+    assert r.r2 == pytest.approx(1 - r.anova.loc["Residual", "sum_sq"] / float(d["y"] @ d["y"]))
+    with_int = fit(d, "y", "y ~ A*B")
+    assert with_int.terms[0] == "Intercept" and with_int.has_intercept
+    assert not any("uncentred" in n for n in with_int.notes)
+    sat = d.iloc[[0, 1, 2]]
+    with pytest.raises(InputError, match=r"without an intercept uses all 3 runs.*Lenth"):
+        fit(sat, "y", "y ~ A + B + A:B - 1", factors=[Factor("A", -1, 1), Factor("B", -1, 1)])
+    with pytest.raises(InputError, match="cannot have a block effect"):
+        fit(d.assign(day=[1, 2] * 9), "y", "y ~ A + B - 1", block="day")
+    # optimiser, desirability, design space and the explorer use the model columns as they are
+    best = maximize_desirability({"y": f}, {"y": ("maximize", 0.0, 6.0)}, seed=1)
+    assert best.predicted["y"] == pytest.approx(f.predict(best.settings)["prediction"].iloc[0], rel=1e-6)
+    D = desirability({"y": f}, {"y": ("maximize", 0.0, 6.0)})
+    assert np.isfinite(D.overall({"A": [0.0, 1.0], "B": [0.0, -1.0]})).all()
+    ds = design_space({"y": f}, {"y": (0.5, None)}, n_draws=2000, seed=3, grid={"A": [0.0, 1.0], "B": [-1.0]})
+    assert float(ds.sel(A=0.0, B=-1.0)) < float(ds.sel(A=1.0, B=-1.0))
+    pred, lower, upper = ProfileEngine({"y": f}).evaluate({"A": np.array([0.4]), "B": np.array([-0.3])})["y"]
+    ref = f.predict({"A": [0.4], "B": [-0.3]}, interval="confidence")
+    assert pred[0] == pytest.approx(ref["prediction"].iloc[0])
+    assert lower[0] == pytest.approx(ref["lower"].iloc[0]) and upper[0] == pytest.approx(ref["upper"].iloc[0])
+    two = d[d["A"].abs() == 1]  # A^2 = 1 on a two-level design: a constant column, named in a note
+    assert any("span a constant" in n for n in fit(two, "y", "y ~ A + A^2 - 1").notes)
+    bc_d = d.assign(y=d["y"] + 10)
+    assert fit(bc_d, "y", "y ~ A + B - 1").box_cox().profile.shape[0] == 121

@@ -252,5 +252,7 @@ def test_report_text_in_a_factor_column_fails_naming_column_and_row(tmp_path, fa
     d = pd.read_csv(PLASMID).astype({"ph": object})
     d.loc[4, "ph"] = "7.2 (adjusted)"
     proc = _bad_run(tmp_path, d, "-p", "factors", factors)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "InputError: results.csv, column 'ph', row 5: expected a number, got '7.2 (adjusted)'" in proc.stderr
+    # the template's input contract is checked before any kernel starts (issue 13): exit 2, nothing written
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "results.csv, row 5, column 'ph': got '7.2 (adjusted)', expected a number" in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -462,9 +462,12 @@ class DoEFit:
         non-square column.
     anova : DataFrame
         Index ``source``: ``Model``, each term (partial SS), ``Residual``, optionally
-        ``Curvature``, ``Lack of fit``, ``Pure error``, and ``Total`` (corrected); columns
+        ``Curvature``, ``Lack of fit``, ``Pure error``, and ``Total`` (corrected; uncorrected,
+        the sum of squares about zero on n df, for a model without an intercept); columns
         ``sum_sq``, ``df``, ``mean_sq``, ``F``, ``p``.
     r2 : float
+        ``1 - SS_residual/SS_total``; uncentred (about zero, as statsmodels' ``rsquared`` with
+        ``hasconst=False``) for a model without an intercept, and ``notes`` say so.
     r2_adj : float or None
         None for a saturated model.
     r2_pred : float or None
@@ -478,7 +481,8 @@ class DoEFit:
     lenth : Lenth or None
         For two-level designs, with or without centre points: computed from the effects
         estimated on the factorial runs (every effect column +/-1 and mutually orthogonal
-        there; see :class:`Lenth`).  None for other designs (e.g. with axial runs).
+        there; see :class:`Lenth`).  None for other designs (e.g. with axial runs) and for
+        models without an intercept.
     error_basis : str
         ``"residual"`` or ``"lenth"`` (saturated two-level fit: standard errors from
         Lenth's PSE with m/3 degrees of freedom).
@@ -566,6 +570,19 @@ class DoEFit:
     def params(self) -> pd.Series:
         """Coefficient estimates (coded units) indexed by model-matrix column."""
         return self.coefficients["estimate"]
+
+    @property
+    def has_intercept(self) -> bool:
+        """The model has an intercept (False for a formula with ``- 1`` or ``+ 0``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [2.1, 3.9, 6.2, 7.8]})
+        >>> fit(d, "y", "y ~ x").has_intercept, fit(d, "y", "y ~ x - 1").has_intercept
+        (True, False)
+        """
+        return "Intercept" in self.terms
 
     @property
     def factor_names(self) -> list[str]:
@@ -848,9 +865,10 @@ class DoEFit:
         if not 0 < alpha < 1:
             raise InputError(f"reduce: alpha must be in (0, 1), got {alpha}")
         current = self
+        intercept = self.has_intercept
         while True:
             terms = [t for t in current.terms if t != "Intercept"]
-            if not terms:
+            if not terms or (not intercept and len(terms) == 1):  # no-intercept: the last term stays
                 return current
             pvals = current._term_pvalues()
 
@@ -877,7 +895,8 @@ class DoEFit:
                 drop = {max(cands)[1]}
             keep = [t for t in terms if t not in drop]
             refit = _fit_core(current.data, current.response, keep, current.factors,
-                              current.run_order_column, current.alpha, block=current.block_column)
+                              current.run_order_column, current.alpha, block=current.block_column,
+                              intercept=intercept)
             # the alias structure of the design still explains the terms that stay
             current = replace(refit, dropped_terms=self.dropped_terms,
                               aliases={k: v for k, v in self.aliases.items()
@@ -899,7 +918,7 @@ class DoEFit:
     def summary(self) -> str:
         """A readable multi-line summary (also the ``repr``)."""
         lines = [f"DoE fit of '{self.response}' on {', '.join(self.factor_names)} ({self.n} runs)",
-                 f"model: {' + '.join(self.terms)}"]
+                 f"model: {' + '.join(self.terms)}" + ("" if self.has_intercept else " (no intercept)")]
         if self.dropped_terms:
             lines.append(f"dropped (aliased): {', '.join(self.dropped_terms)}")
             lines.append(f"alias chains: {'; '.join(self.alias_chains)}")
@@ -1133,7 +1152,13 @@ def fit(
         ``"y ~ (A + B + C)**2"``, ``"y ~ A*B - A:B"``; parsed by formulaic).  Terms the
         design cannot separate from earlier terms are dropped first, keeping one term per
         alias chain (:class:`AliasWarning`; ``aliases`` on the result), so e.g.
-        ``"interactions"`` can be fitted to a resolution IV fraction.
+        ``"interactions"`` can be fitted to a resolution IV fraction.  ``- 1`` or ``+ 0``
+        fits without an intercept (``"y ~ A + B - 1"``): the response is then zero where
+        every coded factor is 0, i.e. at the centre of each factor's range (at zero actual
+        settings only for a range symmetric about 0, e.g. ``Factor("x", -30, 30)``); R2,
+        adjusted and predicted R2 are uncentred and the ANOVA total is uncorrected (as
+        statsmodels OLS without a constant and JMP's "No Intercept"); no block effect,
+        curvature test or Lenth's method.
     factors : list of Factor or column names, optional
         ``Factor`` objects are coded from their declared low/high (axial runs up to 2
         coded units out are allowed); column names are coded from the column's min and
@@ -1167,6 +1192,13 @@ def fit(
     {'A': 8.33, 'B': -5.0, 'A:B': 1.67}
     >>> round(float(f.anova.loc["Residual", "sum_sq"]), 2)
     31.33
+
+    Regression through the origin (hand calculation: slope = sum(xy) / sum(x^2) = 32 / 10):
+
+    >>> d0 = pd.DataFrame({"x": [-2.0, -1.0, 1.0, 2.0], "y": [-6.0, -3.0, 3.0, 7.0]})
+    >>> f0 = fit(d0, "y", "y ~ x - 1", factors=[Factor("x", -2, 2)])
+    >>> f0.terms, round(float(f0.params["x"]) / 2, 3)
+    (['x'], 3.2)
     """
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
@@ -1192,8 +1224,8 @@ def fit(
     facs = _resolve_factors(data, response, factors, exclude, src)
     if block is not None and block in [f.name for f in facs]:
         raise InputError(f"block: '{block}' is also given as a factor; a column is either a factor or the blocks")
-    terms = model_terms(model, facs)
-    return _fit_core(data, response, terms, facs, run_order, alpha, block=block)
+    terms = model_terms(model, facs, allow_no_intercept=True)
+    return _fit_core(data, response, terms, facs, run_order, alpha, block=block, intercept="Intercept" in terms)
 
 
 def _block_columns(data: pd.DataFrame, block: str, src: str) -> tuple[pd.DataFrame | None, list[str]]:
@@ -1213,12 +1245,16 @@ def _block_columns(data: pd.DataFrame, block: str, src: str) -> tuple[pd.DataFra
 
 
 def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: list[Factor],
-              run_order: str | None, alpha: float, block: str | None = None) -> DoEFit:
+              run_order: str | None, alpha: float, block: str | None = None, intercept: bool = True) -> DoEFit:
     src = source_name(data)
     data = data.copy()
     y = numeric_column(data, response, src)
     coded = _code_settings(data, facs, src, check_range=True, check_constant=True)
     terms = model_terms(list(terms), facs)
+    if not intercept:
+        terms = [t for t in terms if t != "Intercept"]
+        if not terms:
+            raise InputError("model: a model without an intercept needs at least one term")
     X = model_matrix(coded, terms, facs)
     n, p_requested = X.shape
     notes: list[str] = []
@@ -1228,6 +1264,9 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
         if XB is None:
             notes.append(f"column '{block}' holds a single block ('{block_levels[0]}'): no block effect fitted")
             block = None
+    if XB is not None and not intercept:
+        raise InputError(f"block: a model without an intercept cannot have a block effect (the blocks are coded as "
+                         f"deviations from the intercept); keep the intercept or leave out block='{block}'")
     # ---- aliasing first (JMP-style: one term per alias chain; blocks come right after the
     # intercept, so a term confounded with blocks is the one dropped), then the run count
     mapping = term_columns(terms, facs)
@@ -1262,12 +1301,14 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     yv = y.to_numpy()
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
-        res = sm.OLS(yv, Xfull).fit()
+        res = (sm.OLS(yv, Xfull) if intercept else sm.OLS(yv, Xfull, hasconst=False)).fit()
     beta_all = np.asarray(res.params, dtype=float)
     beta = beta_all[:p]
     resid = yv - Xfull @ beta_all
     rss = float(resid @ resid)
-    sst = float(((yv - yv.mean()) ** 2).sum())
+    # without an intercept the total is uncorrected (sum of squares about zero, statsmodels' hasconst=False)
+    sst = float(((yv - yv.mean()) ** 2).sum()) if intercept else float(yv @ yv)
+    df_total = n - 1 if intercept else n
     # sums of squares left after the blocks (Design-Expert): the blocks' sequential SS come off the total
     ss_blocks_seq = 0.0 if XB is None else sst - _rss(np.column_stack([np.ones(n), XB.to_numpy()]), yv)
     sst_adj = sst - ss_blocks_seq
@@ -1277,6 +1318,10 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
         lenth_res, n_centre = _factorial_lenth(X, yv, coded, facs, alpha)
     else:  # effects on the factorial runs would mix in the block differences
         lenth_res, n_centre = None, 0
+    if dfr == 0 and not intercept:
+        raise InputError(f"the model without an intercept uses all {n} runs (no residual degrees of freedom) and "
+                         "Lenth's method needs effects about an intercept, so there is no error estimate; remove "
+                         "terms or add runs")
     if dfr == 0:
         if lenth_res is None or n_centre:
             asked = (f"{p_requested} coefficients requested, {p_requested - p} of them aliased, so {p} remain"
@@ -1339,7 +1384,7 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
         else:  # pragma: no cover - Lenth applies only to one-column terms
             rows.append((t, ss, df_t, ms, np.nan, np.nan))
     ss_model = sst_adj - rss
-    df_model = p - 1
+    df_model = p - 1 if intercept else p
     ms_model = ss_model / df_model if df_model else np.nan
     F_model = ms_model / mse if (mse and df_model) else np.nan
     table = [("Model", ss_model, df_model, ms_model, F_model,
@@ -1364,7 +1409,7 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     rss_after = rss
     dfr_after = dfr
     cont = [f.name for f in facs if f.is_continuous]
-    if cont and dfr >= 2:
+    if cont and dfr >= 2 and intercept:
         cc = coded[cont].to_numpy(dtype=float)
         is_center = np.all(np.abs(cc) < 1e-9, axis=1)
         is_fact = np.all(np.abs(np.abs(cc) - 1) < 1e-9, axis=1)
@@ -1402,14 +1447,14 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
             table.append(("Lack of fit", ss_lof, df_lof, ms_lof, float(F_lof), lof.p))
     if df_pe > 0 and dfr > 0:
         table.append(("Pure error", ss_pe, df_pe, ss_pe / df_pe, np.nan, np.nan))
-    table.append(("Total", sst, n - 1, np.nan, np.nan, np.nan))
+    table.append(("Total", sst, df_total, np.nan, np.nan, np.nan))
     anova = pd.DataFrame(table, columns=["source", "sum_sq", "df", "mean_sq", "F", "p"]).set_index("source")
     anova["df"] = anova["df"].astype(int)
     if dfr == 0:
         anova = anova.drop(index="Residual")
     # ---- fit statistics
     r2 = 1 - rss / sst_adj if sst_adj > 0 else 1.0
-    r2_adj = (1 - (rss / dfr) / (sst_adj / (n - 1 - nb)) if dfr > 0 and sst_adj > 0
+    r2_adj = (1 - (rss / dfr) / (sst_adj / (df_total - nb)) if dfr > 0 and sst_adj > 0
               else (np.nan if dfr == 0 else 1.0))
     XtX_inv = np.linalg.pinv(Xfull.T @ Xfull)
     h = np.einsum("ij,jk,ik->i", Xfull, XtX_inv, Xfull)
@@ -1424,6 +1469,15 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
         notes.append("adjusted R2 undefined for a saturated model")
     else:
         r2_adj_val = float(r2_adj)
+    if not intercept:
+        notes.insert(0, "no intercept (regression through the origin): R2, adjusted R2 and predicted R2 are uncentred "
+                        "(sums of squares about zero, as statsmodels without a constant), the ANOVA Total is the "
+                        f"uncorrected sum of squares on {n} df, and they are not comparable with R2 of a model with "
+                        "an intercept; the fit passes through zero at the coded centre (all coded factors 0); no "
+                        "curvature test or Lenth's method")
+        if np.linalg.matrix_rank(np.column_stack([Xv, np.ones(n)])) == p:
+            notes.append("the model columns span a constant (e.g. a square on a two-level design), which acts as "
+                         "an intercept (R2 stays uncentred)")
     if run_order is not None:
         ro = numeric_column(data, run_order, src).to_numpy()
     else:

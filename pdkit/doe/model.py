@@ -11,7 +11,9 @@ quadratics ``A^2``.  A model is given as
   ``"A*B + C"`` (``*`` expands to main effects and their interaction), ``"(A+B+C)**2"`` (all
   terms up to two-factor interactions), ``"A*B - A:B"`` (``-`` removes a term), squares as
   ``A^2``, ``I(A**2)`` or ``{A**2}``.  The left-hand side, when given, names the response
-  (:func:`formula_response`).  Models without an intercept (``- 1``) are rejected;
+  (:func:`formula_response`).  ``- 1`` or ``+ 0`` removes the intercept (regression through
+  the origin): only :func:`pdkit.doe.analysis.fit` accepts such a model
+  (``model_terms(..., allow_no_intercept=True)``); designs and design evaluation refuse it;
 * a list of term names.
 
 Continuous factors enter in coded units (-1..+1).  A two-level categorical
@@ -28,6 +30,8 @@ Examples
 ['Intercept', 'A', 'B', 'A:B']
 >>> model_terms("(A + B)**2 - A:B + I(A**2)", fs)
 ['Intercept', 'A', 'B', 'A^2']
+>>> model_terms("y ~ A + B - 1", fs, allow_no_intercept=True)
+['A', 'B']
 """
 from __future__ import annotations
 
@@ -125,7 +129,7 @@ def formula_response(model: Any) -> str | None:
     return terms[0]
 
 
-def _parse_formula(formula: str, names: Sequence[str]) -> list[str]:
+def _parse_formula(formula: str, names: Sequence[str]) -> tuple[list[str], bool]:
     """Model terms of a formula via formulaic (Wilkinson-Rogers syntax: ``+``, ``-``, ``*``, ``:``,
     ``(...)**2``, ``I(A**2)``/``{A**2}``/``A^2``, ``- 1``/``+ 0``)."""
     text = formula
@@ -159,20 +163,25 @@ def _parse_formula(formula: str, names: Sequence[str]) -> list[str]:
             raise InputError(f"model term '{text}': terms above second order are not supported")
         else:
             terms.append(_canonical(":".join(n for _, n in parts), names))
-    if not has_intercept:
-        raise InputError(f"model formula {formula!r}: models without an intercept ('- 1', '+ 0') are not supported "
-                         "for coded DoE models (the intercept is the response at the design centre)")
-    return terms
+    if not has_intercept and not terms:
+        raise InputError(f"model formula {formula!r}: no model terms (without an intercept a model needs at least "
+                         "one term)")
+    return terms, has_intercept
 
 
-def model_terms(model: str | Sequence[str], factors: Sequence[Factor]) -> list[str]:
+def model_terms(model: str | Sequence[str], factors: Sequence[Factor], *,
+                allow_no_intercept: bool = False) -> list[str]:
     """Expand a model specification into an ordered list of term names.
 
     Terms are ordered intercept, main effects, interactions, squares (each in
     factor order), without repeats.  Squares of categorical factors are rejected.
+    A list of terms always includes the intercept; a formula with ``- 1`` or ``+ 0``
+    has none, which is accepted only with ``allow_no_intercept=True`` (model fitting;
+    designs and design evaluation are built around the intercept).
     """
     names = [f.name for f in factors]
     kinds = {f.name: f for f in factors}
+    intercept = True
     if isinstance(model, str) and model in ("linear", "interactions", "quadratic"):
         terms = list(names)
         if model in ("interactions", "quadratic"):
@@ -180,7 +189,10 @@ def model_terms(model: str | Sequence[str], factors: Sequence[Factor]) -> list[s
         if model == "quadratic":
             terms += [f"{n}^2" for n in names if kinds[n].is_continuous]
     elif isinstance(model, str):
-        terms = _parse_formula(model, names)
+        terms, intercept = _parse_formula(model, names)
+        if not intercept and not allow_no_intercept:
+            raise InputError(f"model formula {model!r}: models without an intercept ('- 1', '+ 0') can only be fitted "
+                             "(pdkit.doe.fit), not used to build or evaluate a design")
     elif isinstance(model, (list, tuple)):
         terms = [_canonical(str(t), names) for t in model if str(t) != "Intercept"]
     else:
@@ -200,7 +212,7 @@ def model_terms(model: str | Sequence[str], factors: Sequence[Factor]) -> list[s
         fs = term_factors(t)
         return (len(fs), t.endswith("^2"), [index[f] for f in fs])
 
-    return ["Intercept"] + sorted(seen, key=key)
+    return (["Intercept"] if intercept else []) + sorted(seen, key=key)
 
 
 def effect_coding(labels: Any, levels: Sequence[Any]) -> np.ndarray:

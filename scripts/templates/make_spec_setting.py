@@ -27,7 +27,7 @@ coverage: float = 0.99  # Proportion of the population the tolerance interval co
 confidence: float = 0.95  # Confidence level of the tolerance interval {range: (0, 1)}
 sided: str = "spec"  # Tolerance interval sides; spec: from each attribute's current criterion (>= lower, <= upper, else two) {choices: spec, two, lower, upper}
 method: str = "exact"  # Tolerance limits: normal k-factor method (two-sided), or nonparametric order statistics (needs >= 59 lots one-sided, 93 two-sided at 95 %/95 %) {choices: exact, howe, guenther, nonparametric}
-transform: str = "none"  # log10: tolerance interval on log10 values, back-transformed (titers, impurities; all values > 0) {choices: none, log10}
+transform: str = "none"  # log10: tolerance interval on log10 values, back-transformed (titers, impurities); applies to every selected attribute, so with attribute=all each needs values > 0: run a log-normal attribute on its own (attribute=NAME) {choices: none, log10}
 sig_figs: int | None = None  # Significant figures of the proposed limits (None: the data's reporting step; 2-3 figures for titer-like data); precision wins {range: [1, 6]}
 lower_bound: float | None = 0.0  # Physical lower bound (spec 'bounds' win); a limit below it is clipped with a note (None: none)
 upper_bound: float | None = None  # Physical upper bound, e.g. 100 for a percentage (spec 'bounds' win) {above: lower_bound}
@@ -176,7 +176,13 @@ The tolerance interval covers `coverage` of the population with `confidence`; th
 are its ends rounded outward to the reporting precision. The table also shows the Cpk/Ppk the
 limits imply for these lots and which lots fall outside (current limits included if given)."""
 
-TI = '''proposals = {}
+TI = '''if P.transform == "log10":  # one transform for every selected attribute: name all that cannot take it at once
+    not_positive = [a for a in attributes if (series[a] <= 0).any()]
+    if not_positive:
+        raise InputError(f"parameter 'transform': log10 needs values > 0, but {', '.join(map(repr, not_positive))} "
+                         f"in {P.data.name} {'has' if len(not_positive) == 1 else 'have'} zeros or negatives; analyse the log-normal attribute(s) on their own "
+                         f"(attribute=NAME) or use transform=none")
+proposals = {}
 for a in attributes:
     lo, hi = current[a]
     side = P.sided
