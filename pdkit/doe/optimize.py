@@ -512,6 +512,45 @@ def _smooth_desirability_polish(comp: "_Compiled", goals: Mapping[str, Goal], ev
     return polish
 
 
+def _search_space(fits: Mapping[str, DoEFit], factors: Sequence[str] | None, hold: Mapping[str, Any] | None,
+                  n_starts: Any, n_random: Any) -> tuple[list[str], dict[str, Any], dict[str, list], np.ndarray,
+                                                         np.ndarray]:
+    """What an optimiser searches: the continuous factors it moves (default: all), the settings held
+    (``hold``, else the centre of the range), the categorical levels to try, and the box ``lo``, ``hi``.
+    Validates ``factors``, ``hold``, ``n_starts`` and ``n_random`` with one message each."""
+    table = _factor_table(fits)
+    cont_all = [n for n, f in table.items() if f.is_continuous]
+    opt_f = list(factors) if factors is not None else cont_all
+    for n in opt_f:
+        if n not in table:
+            raise InputError(f"factors: '{n}' is not a factor of the fits (factors: {', '.join(table)})")
+        if not table[n].is_continuous:
+            raise InputError(f"factors: '{n}' is categorical; give it in hold= or leave it out to try every level")
+    if not opt_f:
+        raise InputError("factors: no continuous factor to optimise")
+    for name, v in (("n_starts", n_starts), ("n_random", n_random)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError(f"parameter '{name}': expected an integer >= 1, got {v!r}")
+    hold = dict(hold or {})
+    for k in hold:
+        if k not in table:
+            raise InputError(f"hold: '{k}' is not a factor of the fits (factors: {', '.join(table)})")
+    fixed: dict[str, Any] = {}
+    cat_choices: dict[str, list] = {}
+    for n, f in table.items():
+        if n in opt_f:
+            continue
+        if n in hold:
+            fixed[n] = hold[n]
+        elif f.is_continuous:
+            a, b = _box(fits, n)
+            fixed[n] = (a + b) / 2
+        else:
+            cat_choices[n] = list(f.levels)
+    bounds = np.array([_box(fits, n) for n in opt_f])
+    return opt_f, fixed, cat_choices, bounds[:, 0], bounds[:, 1]
+
+
 def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
                           goals: Mapping[str, Any] | Sequence[Goal],
                           factors: Sequence[str] | None = None,
@@ -562,37 +601,8 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
     (0.0, 1.0, True)
     """
     D = desirability(fits, goals)
+    opt_f, fixed, cat_choices, lo, hi = _search_space(D.fits, factors, hold, n_starts, n_random)
     table = _factor_table(D.fits)
-    cont_all = [n for n, f in table.items() if f.is_continuous]
-    opt_f = list(factors) if factors is not None else cont_all
-    for n in opt_f:
-        if n not in table:
-            raise InputError(f"factors: '{n}' is not a factor of the fits (factors: {', '.join(table)})")
-        if not table[n].is_continuous:
-            raise InputError(f"factors: '{n}' is categorical; give it in hold= or leave it out to try every level")
-    if not opt_f:
-        raise InputError("factors: no continuous factor to optimise")
-    for name, v in (("n_starts", n_starts), ("n_random", n_random)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise InputError(f"parameter '{name}': expected an integer >= 1, got {v!r}")
-    hold = dict(hold or {})
-    for k in hold:
-        if k not in table:
-            raise InputError(f"hold: '{k}' is not a factor of the fits (factors: {', '.join(table)})")
-    fixed: dict[str, Any] = {}
-    cat_choices: dict[str, list] = {}
-    for n, f in table.items():
-        if n in opt_f:
-            continue
-        if n in hold:
-            fixed[n] = hold[n]
-        elif f.is_continuous:
-            lo, hi = _box(D.fits, n)
-            fixed[n] = (lo + hi) / 2
-        else:
-            cat_choices[n] = list(f.levels)
-    bounds = np.array([_box(D.fits, n) for n in opt_f])
-    lo, hi = bounds[:, 0], bounds[:, 1]
     combos = list(itertools.product(*cat_choices.values())) if cat_choices else [()]
     rows = []
     results = []
@@ -936,36 +946,7 @@ def maximize_probability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
         if f.df_resid < 1:
             raise InputError(f"maximize_probability: the fit of '{r}' has no residual degrees of freedom "
                              "(saturated); reduce the model first")
-    table = _factor_table(used)
-    cont_all = [n for n, f in table.items() if f.is_continuous]
-    opt_f = list(factors) if factors is not None else cont_all
-    for n in opt_f:
-        if n not in table or not table[n].is_continuous:
-            raise InputError(f"factors: '{n}' is not a continuous factor of the fits "
-                             f"(continuous factors: {', '.join(cont_all) or 'none'})")
-    if not opt_f:
-        raise InputError("factors: no continuous factor to optimise")
-    for name, v in (("n_starts", n_starts), ("n_random", n_random)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise InputError(f"parameter '{name}': expected an integer >= 1, got {v!r}")
-    hold = dict(hold or {})
-    for k in hold:
-        if k not in table:
-            raise InputError(f"hold: '{k}' is not a factor of the fits (factors: {', '.join(table)})")
-    fixed: dict[str, Any] = {}
-    cat_choices: dict[str, list] = {}
-    for n, f in table.items():
-        if n in opt_f:
-            continue
-        if n in hold:
-            fixed[n] = hold[n]
-        elif f.is_continuous:
-            a, b = _box(used, n)
-            fixed[n] = (a + b) / 2
-        else:
-            cat_choices[n] = list(f.levels)
-    bounds = np.array([_box(used, n) for n in opt_f])
-    lo, hi = bounds[:, 0], bounds[:, 1]
+    opt_f, fixed, cat_choices, lo, hi = _search_space(used, factors, hold, n_starts, n_random)
     stats_r = {r: (f.params.to_numpy(dtype=float), f.xtx_inv, float(f.rmse), float(f.df_resid))
                for r, f in used.items()}
 
