@@ -565,7 +565,7 @@ def _resolve_columns(contract: Contract, params: Mapping[str, Any]) -> list[Colu
 
 
 def _contract(template: str) -> Contract:
-    name = Path(str(template)).stem if str(template).endswith(".ipynb") else str(template)
+    name = Path(str(template)).stem if str(template).endswith((".ipynb", ".py", ".md")) else str(template)
     if name not in CONTRACTS:
         raise InputError(f"no input contract for template {template!r} (templates: {', '.join(CONTRACTS)})")
     return CONTRACTS[name]

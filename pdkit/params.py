@@ -218,7 +218,9 @@ def _notebook(nb_or_path: Any):
     import nbformat
 
     if isinstance(nb_or_path, (str, Path)):
-        return nbformat.read(str(nb_or_path), as_version=4)
+        from .nbio import read_notebook
+
+        return read_notebook(nb_or_path)
     return nb_or_path
 
 
@@ -312,15 +314,18 @@ def _coerce_choice(text: str, typ: str) -> Any:
 
 
 def find_template(name: str) -> Path:
-    """Path of template ``name`` (a name from :func:`list_templates` or a path to an .ipynb)."""
+    """Path of template ``name``: a name from :func:`list_templates`, or a path to a notebook
+    (a jupytext ``.py``/``.md`` text notebook or an ``.ipynb``)."""
     from ._paths import templates_dir
+    from .nbio import NOTEBOOK_SUFFIXES, is_notebook_source
 
     p = Path(name)
-    if p.suffix == ".ipynb" and p.is_file():
+    if p.suffix in NOTEBOOK_SUFFIXES and is_notebook_source(p):
         return p.resolve()
-    candidate = templates_dir() / f"{name}.ipynb"
-    if candidate.is_file():
-        return candidate
+    for suffix in NOTEBOOK_SUFFIXES:
+        candidate = templates_dir() / f"{name}{suffix}"
+        if is_notebook_source(candidate):
+            return candidate
     known = ", ".join(list_templates()) or "none"
     raise ParameterError(f"unknown template '{name}' (available: {known})")
 
@@ -329,8 +334,12 @@ def list_templates() -> list[str]:
     """Names of the templates shipped with the kit, sorted."""
     from ._paths import templates_dir
 
+    from .nbio import is_notebook_source
+
     d = templates_dir()
-    return sorted(p.stem for p in d.glob("*.ipynb") if not p.name.startswith((".", "_"))) if d.is_dir() else []
+    if not d.is_dir():
+        return []
+    return sorted({p.stem for p in d.iterdir() if not p.name.startswith((".", "_")) and is_notebook_source(p)})
 
 
 def template_title(notebook: Any) -> str:

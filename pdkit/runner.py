@@ -55,6 +55,7 @@ from types import SimpleNamespace
 from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import ParameterError
+from .nbio import read_notebook
 from .params import find_template, parse_parameters, template_title, validate_parameters
 from .provenance import (
     atomic_write_json,
@@ -659,7 +660,7 @@ def _execute(tpl: Path, tmp_nb: Path, values: Mapping[str, Any], outdir: Path, s
                 if box.get("stop"):
                     stop_kernels(km_class)
                 papermill.execute_notebook(
-                    str(tpl), str(tmp_nb), parameters=dict(values), kernel_name=kernel_name, cwd=str(outdir),
+                    read_notebook(tpl), str(tmp_nb), parameters=dict(values), kernel_name=kernel_name, cwd=str(outdir),
                     progress_bar=False, log_output=False, report_mode=False, request_save_on_cell_execute=True,
                     execution_timeout=timeout, kernel_manager_class=km_class, engine_name=register_engine(),
                     # the kernel's work is done when the last cell returns: no graceful wait
@@ -870,7 +871,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
         except Exception:  # cut short mid-write: keep the template so the failure is inspectable
             nb = None
     if nb is None:  # the kernel never started
-        nb = nbformat.read(str(tpl), as_version=4)
+        nb = read_notebook(tpl)
     if error and not _has_error_output(nb):
         # e.g. the kernel died: make the failure visible at the top of the notebook
         banner = nbformat.v4.new_markdown_cell(

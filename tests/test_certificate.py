@@ -133,14 +133,15 @@ def test_certificate_filename():
 
 @pytest.mark.slow
 def test_release_evaluation_template_runs(tmp_path):
-    """Execute templates/release_evaluation.ipynb with papermill on the AAV sample."""
+    """Execute templates/release_evaluation.py with papermill on the AAV sample."""
     papermill = pytest.importorskip("papermill")
+    from pdkit.nbio import read_notebook
     from pdkit.record import read_records
 
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "release_evaluation.ipynb"
     papermill.execute_notebook(
-        str(root / "templates" / "release_evaluation.ipynb"), str(out), kernel_name="python3", cwd=str(tmp_path),
+        read_notebook(root / "templates" / "release_evaluation.py"), str(out), kernel_name="python3", cwd=str(tmp_path),
         parameters={"data": str(root / "data_samples/release/aav_release_synthetic.csv"),
                     "spec": str(root / "data_samples/specs/aav_ds_spec.yaml"), "lots": "AV-25-01, AV-25-02"},
         progress_bar=False,

@@ -43,9 +43,9 @@ ANSWER_LINE = EXERCISE_SOURCE.splitlines()[0]
 
 
 def _lessons() -> list[Path]:
-    """Lesson notebooks NN_*.ipynb with NN >= 1, sorted."""
+    """Lesson notebooks NN_*.py (jupytext text sources) with NN >= 1, sorted."""
     out = []
-    for p in sorted(COURSE.glob("[0-9][0-9]_*.ipynb")):
+    for p in sorted(COURSE.glob("[0-9][0-9]_*.py")):
         if int(p.name[:2]) >= 1:
             out.append(p)
     return out
@@ -56,7 +56,9 @@ LESSON_IDS = [p.stem for p in LESSONS]
 
 
 def _read(path: Path):
-    return nbformat.read(str(path), as_version=4)
+    from pdkit.nbio import read_notebook
+
+    return read_notebook(path)
 
 
 def _headings(nb) -> list[tuple[int, str]]:

@@ -557,11 +557,12 @@ def test_sample_generator_is_deterministic():
 @pytest.mark.slow
 def test_template_runs(tmp_path):
     papermill = pytest.importorskip("papermill")
+    from pdkit.nbio import read_notebook
     from pdkit.record import read_records
 
     out = tmp_path / "out.ipynb"
     papermill.execute_notebook(
-        str(ROOT / "templates" / "downstream_yield.ipynb"), str(out), kernel_name="python3", cwd=str(tmp_path),
+        read_notebook(ROOT / "templates" / "downstream_yield.py"), str(out), kernel_name="python3", cwd=str(tmp_path),
         progress_bar=False,
     )
     rec = read_records(out)

@@ -628,17 +628,18 @@ def test_sample_data_match_generator():
 
 @pytest.mark.slow
 def test_template_runs_and_records(tmp_path):
-    """Execute templates/stability_shelf_life.ipynb with papermill on the sample data."""
+    """Execute templates/stability_shelf_life.py with papermill on the sample data."""
     from pathlib import Path
 
     papermill = pytest.importorskip("papermill")
     pytest.importorskip("pdkit.params")
+    from pdkit.nbio import read_notebook
     from pdkit.record import read_records
 
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "out.ipynb"
     papermill.execute_notebook(
-        str(root / "templates/stability_shelf_life.ipynb"), str(out), kernel_name="python3",
+        read_notebook(root / "templates/stability_shelf_life.py"), str(out), kernel_name="python3",
         cwd=str(tmp_path), progress_bar=False,
         parameters={"response": "aggregates_pct", "lower": None, "upper": 3.0},
     )
