@@ -40,7 +40,7 @@ import pandas as pd
 import pdkit.plots
 from pdkit import downstream as dsp
 from pdkit import upstream as up
-from pdkit._tables import read_table
+from pdkit.io.tables import read_table
 from pdkit.plots.downstream import clearance_plot, closure_plot, yield_waterfall
 from pdkit.plots.upstream import growth_plot, ln_vcd_plot, productivity_plot, titer_plot
 from pdkit.record import record

@@ -41,7 +41,7 @@ from IPython.display import HTML, display
 
 import pdkit.plots
 from pdkit import stats, trending
-from pdkit._tables import read_table
+from pdkit.io.tables import read_table
 from pdkit.certificate import certificate_filename, certificate_html
 from pdkit.plots.stability import stability_figure
 from pdkit.plots.trending import capability_figure, imr_figure

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = ["number"]
 

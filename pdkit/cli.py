@@ -10,14 +10,14 @@ import os
 import sys
 from pathlib import Path
 
-from ._startup import fast_imports
+from pdkit.reports._startup import fast_imports
 
 fast_imports()  # before anything imports nbformat (see pdkit._startup)
 
 import click  # noqa: E402
 
-from .errors import InputError
-from .params import TemplateError
+from pdkit.errors import InputError
+from pdkit.reports.params import TemplateError
 
 __all__ = ["main", "lab_environment", "reason_option", "pdf_options"]
 
@@ -47,7 +47,7 @@ def templates_cmd(name: str | None, only: str | None) -> None:
     With NAME, also print the input contract of the table the template reads (columns, types,
     units, allowed ranges, unique keys) and a minimal example file.
     """
-    from .params import find_template, list_templates, parse_parameters, template_title
+    from pdkit.reports.params import find_template, list_templates, parse_parameters, template_title
 
     only = name or only
     names = [only] if only else list_templates()
@@ -69,7 +69,7 @@ def templates_cmd(name: str | None, only: str | None) -> None:
             click.echo(f"    {s.name:<{width}}  {s.type_label:<12} = {s.default!r:<28} {s.help} {' '.join(extra)}".rstrip())
         click.echo("")
     if only:
-        from .contracts import CONTRACTS, describe_contract, example_table
+        from pdkit.io.contracts import CONTRACTS, describe_contract, example_table
 
         if only in CONTRACTS:
             click.echo(describe_contract(only).rstrip())
@@ -116,7 +116,7 @@ def run_cmd(template, params, param_file, outdir, force, reason, pdf, paper, sho
     Exit 0 on success, 2 on invalid parameters, input or output folder (nothing written),
     1 when execution fails or the disk is full.
     """
-    from .runner import DiskFullError, run_report
+    from pdkit.reports.runner import DiskFullError, run_report
 
     values: dict[str, str] = {}
     for name, value in params:
@@ -152,8 +152,8 @@ def demo_cmd(outdir: str, only: tuple[str, ...]) -> None:
 
     Re-running into the same folder moves the earlier demo aside to OUTDIR.superseded-<UTC time>.
     """
-    from .demo import run_demo
-    from .runner import DiskFullError
+    from pdkit.reports.demo import run_demo
+    from pdkit.reports.runner import DiskFullError
 
     try:
         index, results = run_demo(outdir, templates=list(only) or None, echo=click.echo)
@@ -198,7 +198,7 @@ def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
     """
     import secrets
 
-    from ._paths import kit_root
+    from pdkit._paths import kit_root
 
     token = secrets.token_hex(24)
     folder = Path(root).resolve() if root else kit_root()
@@ -213,12 +213,12 @@ def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
     os.execve(sys.executable, argv, lab_environment(token))
 
 
-from .batch import batch_command  # noqa: E402  (only click at import time)
+from pdkit.reports.batch import batch_command  # noqa: E402  (only click at import time)
 
 main.add_command(batch_command, "batch")
 
-from .cli_records import register as _register_records  # noqa: E402  (keys, sign, verify)
-from .lots.cli import register as _register_lots  # noqa: E402  (lots import/list/show/history/correct)
+from pdkit.reports.cli_records import register as _register_records  # noqa: E402  (keys, sign, verify)
+from pdkit.lots.cli import register as _register_lots  # noqa: E402  (lots import/list/show/history/correct)
 
 _register_records(main)
 _register_lots(main)

@@ -74,7 +74,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = [
     "registry",

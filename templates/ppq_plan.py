@@ -55,7 +55,7 @@ from IPython.display import Markdown, display
 
 import pdkit.plots
 from pdkit import ppq
-from pdkit._tables import numeric_column, read_table, require_columns
+from pdkit.io.tables import numeric_column, read_table, require_columns
 from pdkit.errors import InputError
 from pdkit.escape import md
 from pdkit.plots.ppq import oc_curves, pass_probability_map

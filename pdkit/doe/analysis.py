@@ -57,10 +57,10 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
 
-from ..errors import InputError
-from .._tables import describe_rows, numeric_column, require_columns, source_name
-from .factors import Factor
-from .model import (base_matrix, effect_coding, formula_response, model_matrix, model_terms, term_columns,
+from pdkit.errors import InputError
+from pdkit.io.tables import describe_rows, numeric_column, require_columns, source_name
+from pdkit.doe.factors import Factor
+from pdkit.doe.model import (base_matrix, effect_coding, formula_response, model_matrix, model_terms, term_columns,
                     term_factors)
 
 __all__ = [

@@ -61,11 +61,11 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._tables import plain_column_name, source_name
-from ..errors import InputError
-from ..escape import FORMULA_PREFIXES, spreadsheet_frame
-from .factors import Factor, as_factors
-from .model import model_terms, term_columns
+from pdkit.io.tables import plain_column_name, source_name
+from pdkit.errors import InputError
+from pdkit.escape import FORMULA_PREFIXES, spreadsheet_frame
+from pdkit.doe.factors import Factor, as_factors
+from pdkit.doe.model import model_terms, term_columns
 
 __all__ = [
     "Design",

@@ -57,9 +57,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import InputError
-from .designs import Design, _RowBuilder, _region_points, _settings_to_numeric, moment_matrix
-from .model import effect_coding, model_terms, term_columns, term_order
+from pdkit.errors import InputError
+from pdkit.doe.designs import Design, _RowBuilder, _region_points, _settings_to_numeric, moment_matrix
+from pdkit.doe.model import effect_coding, model_terms, term_columns, term_order
 
 __all__ = ["evaluate", "DesignEvaluation", "AliasingWarning", "DesignWarning", "prediction_variance", "i_criterion"]
 

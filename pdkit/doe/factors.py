@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from pdkit.errors import InputError
 
 __all__ = ["Factor", "as_factors"]
 

@@ -42,8 +42,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from .factors import Factor
+from pdkit.errors import InputError
+from pdkit.doe.factors import Factor
 
 __all__ = ["model_terms", "model_matrix", "term_columns", "term_order", "term_factors", "effect_coding",
            "base_matrix", "formula_response"]

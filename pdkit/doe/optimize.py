@@ -29,9 +29,9 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage, optimize, special
 
-from ..errors import InputError
-from .analysis import DoEFit
-from .model import base_matrix
+from pdkit.errors import InputError
+from pdkit.doe.analysis import DoEFit
+from pdkit.doe.model import base_matrix
 
 __all__ = [
     "Goal",

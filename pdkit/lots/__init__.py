@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .store import DbState, ImportSummary, LotStore, default_db, open_store, redact_url, resolve_db
+from pdkit.lots.store import DbState, ImportSummary, LotStore, default_db, open_store, redact_url, resolve_db
 
 __all__ = [
     "LotStore",
@@ -49,10 +49,10 @@ def import_file(db: str | os.PathLike | None, path: str | os.PathLike, *, produc
     p = Path(path)
     with open_store(db) as store:
         if p.suffix.lower() in (".yaml", ".yml"):
-            from .store import file_sha256
+            from pdkit.lots.store import file_sha256
 
             sid = store.add_specification(p, user=user)
-            from ..specs import load_spec
+            from pdkit.quality.specs import load_spec
 
             spec = load_spec(p)
             return ImportSummary("specification", p.name, file_sha256(p), spec.product, sid, run_id or "",
@@ -95,7 +95,7 @@ def sample_store(folder: str | os.PathLike = ".") -> str:
     ``folder/lot_history_sample.sqlite`` (a no-op when already there).  Used by the
     ``cpv_trending`` report when ``db`` is ``sample``.
     """
-    from .._paths import samples_dir
+    from pdkit._paths import samples_dir
 
     src = samples_dir() / "lot_history"
     url = f"sqlite:///{Path(folder).resolve() / 'lot_history_sample.sqlite'}"

@@ -40,8 +40,8 @@ def _fail(message: str) -> None:
 
 
 def _open(db: str | None):
-    from ..errors import InputError
-    from .store import open_store
+    from pdkit.errors import InputError
+    from pdkit.lots.store import open_store
 
     try:
         return open_store(db)
@@ -67,7 +67,7 @@ def _show(frame, fmt: str) -> None:
 
 
 def _guard(fn, *args: Any, **kwargs: Any):
-    from ..errors import InputError
+    from pdkit.errors import InputError
 
     try:
         return fn(*args, **kwargs)
@@ -99,8 +99,8 @@ def import_cmd(files, product, mapping, user, db) -> None:
     """
     from pathlib import Path
 
-    from . import import_file
-    from .store import resolve_db, redact_url
+    from pdkit.lots import import_file
+    from pdkit.lots.store import resolve_db, redact_url
 
     target = redact_url(_guard(resolve_db, db))
     for f in files:

@@ -36,8 +36,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import stats, trending
-from ..errors import InputError
+from pdkit.quality import stats, trending
+from pdkit.errors import InputError
 
 __all__ = ["cpv_analysis", "CpvAnalysis", "period_label", "PERIODS"]
 
@@ -215,7 +215,7 @@ def cpv_analysis(
         unit = lim_unit if lim_unit else (present[-1] if present else "")
         values = g["value"].to_numpy(dtype=float)
         if any(u != unit for u in present):
-            from ..units import convert
+            from pdkit.units import convert
 
             values = np.array([float(convert(v, u, unit, f"results, attribute {attribute!r}, lot {lot!r}"))
                                if u and u != unit else v for v, u, lot in zip(values, unit_col, g["lot"])])

@@ -51,8 +51,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 from sqlalchemy.orm import aliased
 from sqlalchemy.pool import StaticPool
 
-from ..errors import InputError
-from .models import Disposition, Import, Lot, Product, Result, SpecLimit, Specification
+from pdkit.errors import InputError
+from pdkit.lots.models import Disposition, Import, Lot, Product, Result, SpecLimit, Specification
 
 __all__ = [
     "LotStore",
@@ -295,10 +295,10 @@ def _read_file(path: Path, mapping: str | os.PathLike | None) -> pd.DataFrame:
     the templates; extra columns such as ``date``, ``scale``, ``site``, ``method`` are kept).
     ``attrs['rows']`` holds the source row of each table row (blank rows are excluded).
     """
-    from .._tables import require_columns
+    from pdkit.io.tables import require_columns
 
     try:
-        from ..contracts import load_table
+        from pdkit.io.contracts import load_table
     except ImportError:  # pragma: no cover - pdkit without the contract module
         load_table = None
     if load_table is not None:
@@ -306,7 +306,7 @@ def _read_file(path: Path, mapping: str | os.PathLike | None) -> pd.DataFrame:
         table = loaded.table.copy()
         rows = list(loaded.rows) if len(loaded.rows) == len(table) else list(range(1, len(table) + 1))
     else:
-        from .._tables import read_table
+        from pdkit.io.tables import read_table
 
         if mapping is not None:
             raise InputError(f"mapping {os.fspath(mapping)!r}: column mappings need pdkit.contracts")
@@ -427,7 +427,7 @@ class LotStore:
         Numeric criteria become limits (``range``: lower and upper; ``>=``: lower; ``<=``: upper).
         A version already stored for the product is left as it is (its id is returned).
         """
-        from ..specs import Specification as Spec, load_spec
+        from pdkit.quality.specs import Specification as Spec, load_spec
 
         source_sha = source_name = None
         if not isinstance(spec, Spec):
@@ -859,7 +859,7 @@ def _shown(r: dict) -> str:
 
 def _normalise(table: pd.DataFrame, source: str, product: str | None) -> tuple[list[dict], str]:
     """Validated rows (dicts) of a results table and the product they belong to."""
-    from .._tables import check_unique
+    from pdkit.io.tables import check_unique
 
     if len(table) == 0:
         raise InputError(f"{source}: no result rows")

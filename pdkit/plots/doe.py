@@ -24,8 +24,8 @@ from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Span, B
 from bokeh.plotting import figure
 from scipy import stats
 
-from . import PALETTE
-from ..errors import InputError
+from pdkit.plots import PALETTE
+from pdkit.errors import InputError
 
 __all__ = [
     "half_normal_plot",

@@ -28,8 +28,8 @@ from bokeh.models import BoxAnnotation, ColumnDataSource, FactorRange, HoverTool
 from bokeh.plotting import figure
 from bokeh.transform import factor_cmap
 
-from ..errors import InputError
-from . import PALETTE
+from pdkit.errors import InputError
+from pdkit.plots import PALETTE
 
 __all__ = ["yield_waterfall", "clearance_plot", "closure_plot"]
 

@@ -9,9 +9,9 @@ import pandas as pd
 from bokeh.models import ColumnDataSource, HoverTool, Span
 from bokeh.plotting import figure
 
-from .._tables import require_columns
-from ..errors import InputError
-from . import PALETTE
+from pdkit.io.tables import require_columns
+from pdkit.errors import InputError
+from pdkit.plots import PALETTE
 
 __all__ = ["tornado_figure", "cogs_split_figure"]
 
@@ -95,7 +95,7 @@ def cogs_split_figure(results, labels=None, *, title: str = "COGS per dose by ca
     >>> from pdkit import facility
     >>> fig = cogs_split_figure([facility.cost_of_goods(100, 10, 2e6, 1e6, 5e5, 1.5e5)], ["base"])
     """
-    from ..facility import CostOfGoods
+    from pdkit.process.facility import CostOfGoods
 
     items = [results] if isinstance(results, CostOfGoods) else list(results)
     if not items or not all(isinstance(r, CostOfGoods) for r in items):

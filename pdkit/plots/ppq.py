@@ -22,8 +22,8 @@ import pandas as pd
 from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper, Span
 from bokeh.plotting import figure
 
-from ..errors import InputError
-from . import PALETTE
+from pdkit.errors import InputError
+from pdkit.plots import PALETTE
 
 __all__ = ["oc_curves", "pass_probability_map"]
 

@@ -27,8 +27,8 @@ import pandas as pd
 from bokeh.models import BoxAnnotation, ColumnDataSource, HoverTool, Range1d
 from bokeh.plotting import figure
 
-from ..errors import InputError
-from . import PALETTE
+from pdkit.errors import InputError
+from pdkit.plots import PALETTE
 
 __all__ = ["CRITERION_LABELS", "QUANTITY_LABELS", "scaleup_figure", "pv_figure", "tip_speed_figure"]
 

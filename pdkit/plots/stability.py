@@ -22,7 +22,7 @@ import pandas as pd
 from bokeh.models import ColumnDataSource, HoverTool, Label, Span
 from bokeh.plotting import figure
 
-from . import PALETTE
+from pdkit.plots import PALETTE
 
 __all__ = ["stability_figure"]
 

@@ -27,7 +27,7 @@ from bokeh.models import ColumnDataSource, HoverTool, Label, Span
 from bokeh.plotting import figure
 from scipy import stats as sps
 
-from . import PALETTE
+from pdkit.plots import PALETTE
 
 __all__ = ["imr_figure", "capability_figure"]
 
@@ -161,7 +161,7 @@ def capability_figure(
         When the result says the process is not stable (run-rule signals), the default title
         says so next to Cpk/Ppk.
     """
-    from ..stats import as_values
+    from pdkit.quality.stats import as_values
 
     x = as_values(values, "values")
     nb = bins or int(np.ceil(np.log2(x.size) + 1))

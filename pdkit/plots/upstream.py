@@ -21,7 +21,7 @@ from bokeh.layouts import column
 from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d
 from bokeh.plotting import figure
 
-from . import PALETTE
+from pdkit.plots import PALETTE
 
 __all__ = ["scale_colors", "growth_plot", "titer_plot", "ln_vcd_plot", "productivity_plot"]
 
@@ -182,6 +182,6 @@ def productivity_plot(product: xr.DataArray, ivcd: xr.DataArray, qp: xr.Dataset,
 
 
 def _qp_factor(product: xr.DataArray, ivcd: xr.DataArray) -> float:
-    from pdkit.upstream import _qp_unit
+    from pdkit.process.upstream import _qp_unit
 
     return _qp_unit(product.attrs.get("units"), ivcd.attrs.get("units"))[0]

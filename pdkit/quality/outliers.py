@@ -39,9 +39,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from ._checks import number
-from ._tables import numeric_column, require_columns, source_name
-from .errors import InputError
+from pdkit._checks import number
+from pdkit.io.tables import numeric_column, require_columns, source_name
+from pdkit.errors import InputError
 
 __all__ = [
     "OUTLIER_CAVEAT",

@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
-from ._checks import number
-from .errors import InputError
+from pdkit._checks import number
+from pdkit.errors import InputError
 
 __all__ = [
     "INTERVALS",
@@ -106,7 +106,7 @@ def ppq_multiplier(n: int, interval: str = "prediction", alpha: float = 0.05, si
     if not 0 < a < 0.5:
         raise InputError(f"parameter 'alpha': expected a value in (0, 0.5), got {alpha!r}")
     if interval == "tolerance":
-        from .stats import tolerance_factor
+        from pdkit.quality.stats import tolerance_factor
         return float(tolerance_factor(n, coverage=coverage, confidence=1 - a, sided=sided))
     t = float(stats.t.isf(a / 2 if sided == "two" else a, n - 1))
     return t * math.sqrt(1 + 1 / n) if interval == "prediction" else t / math.sqrt(n)

@@ -48,8 +48,8 @@ import pandas as pd
 from scipy import integrate, optimize
 from scipy import stats as sps
 
-from ._checks import number
-from .errors import InputError
+from pdkit._checks import number
+from pdkit.errors import InputError
 
 __all__ = [
     "tolerance_factor",
@@ -784,7 +784,7 @@ def _stability(x: np.ndarray, rules: str | None, subgroup_size: int = 1,
         return None, None, "", ("run rules not checked for subgroups (individual values only): stability unknown",)
     if x.size < 3:
         return None, None, "", ("too few values (< 3) for run rules: stability unknown",)
-    from .trending import imr_chart  # trending imports this module: import here
+    from pdkit.quality.trending import imr_chart  # trending imports this module: import here
 
     try:
         chart = imr_chart(x, labels=labels, rules=rules)

@@ -20,9 +20,9 @@ import html
 from pathlib import Path
 from typing import Callable
 
-from .params import find_template, list_templates, template_title
-from .provenance import atomic_write_text, utc_now
-from .runner import OutputFolderError, RunResult, _writing, claim_output_folder, run_report
+from pdkit.reports.params import find_template, list_templates, template_title
+from pdkit.reports.provenance import atomic_write_text, utc_now
+from pdkit.reports.runner import OutputFolderError, RunResult, _writing, claim_output_folder, run_report
 
 __all__ = ["run_demo", "index_html", "EXTRA_RUNS"]
 
@@ -43,7 +43,7 @@ EXTRA_RUNS: list[tuple[str, str, dict[str, str]]] = [
 
 def index_html(results: list[RunResult], outdir: Path, created_utc: str) -> str:
     """The demo's index page linking every report (self-contained, no external resources)."""
-    from .record import read_records
+    from pdkit.reports.record import read_records
 
     rows = []
     for r in results:

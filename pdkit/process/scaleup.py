@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = [
     "TURBULENT_RE",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = ["register", "keys_group", "sign_cmd", "verify_cmd", "verified_summary"]
 
@@ -43,7 +43,7 @@ def keys_group() -> None:
                                             "unless its public key stays trusted).")
 def keys_init(force: bool) -> None:
     """Create your key pair (private key mode 0600) and trust your own public key."""
-    from .signing import init_keys, trust_store_path
+    from pdkit.reports.signing import init_keys, trust_store_path
 
     try:
         info = init_keys(force=force)
@@ -63,7 +63,7 @@ def keys_init(force: bool) -> None:
 @keys_group.command("list", context_settings=CONTEXT)
 def keys_list() -> None:
     """List your key pairs and the trusted public keys."""
-    from .signing import fingerprint, keys_dir, trust_store_path, trusted_keys
+    from pdkit.reports.signing import fingerprint, keys_dir, trust_store_path, trusted_keys
 
     folder = keys_dir()
     own = sorted(folder.glob("*.pub")) if folder.is_dir() else []
@@ -91,7 +91,7 @@ def keys_list() -> None:
 @click.option("--user", default=None, help="User the key belongs to (default: the file name, e.g. alice.pub).")
 def keys_trust(pubfile: str, user: str | None) -> None:
     """Trust the public key in PUBFILE (from 'pdkit keys export') for signatures by its user."""
-    from .signing import trust_key, trust_store_path
+    from pdkit.reports.signing import trust_key, trust_store_path
 
     try:
         fp = trust_key(pubfile, user=user)
@@ -106,8 +106,8 @@ def keys_trust(pubfile: str, user: str | None) -> None:
               help="Write to this file (name it <user>.pub) instead of standard output.")
 def keys_export(user: str | None, output: str | None) -> None:
     """Print your public key (PEM) to hand to the people who verify your signatures."""
-    from .provenance import atomic_write_text
-    from .signing import export_public_key
+    from pdkit.reports.provenance import atomic_write_text
+    from pdkit.reports.signing import export_public_key
 
     try:
         pem = export_public_key(user)
@@ -126,7 +126,7 @@ def keys_export(user: str | None, output: str | None) -> None:
 @click.option("--meaning", required=True, help='What your signature means, e.g. "reviewed the results".')
 def sign_cmd(outdir: str, role: str, meaning: str) -> None:
     """Sign the verified run in OUTDIR as reviewer or approver; shown in the report header and on each CoA."""
-    from .signing import VerificationFailed, sign_run
+    from pdkit.reports.signing import VerificationFailed, sign_run
 
     try:
         record, notes = sign_run(outdir, role, meaning)
@@ -153,8 +153,8 @@ def verified_summary(outdir: str | Path) -> list[str]:
     """
     import hashlib
 
-    from .provenance import find_manifests
-    from .signing import LOG_NAME, read_signatures
+    from pdkit.reports.provenance import find_manifests
+    from pdkit.reports.signing import LOG_NAME, read_signatures
 
     outdir = Path(outdir)
     lines = []
@@ -184,7 +184,7 @@ def verify_cmd(outdir: str) -> None:
 
     Exit 0 only if every run succeeded and nothing changed; otherwise one FAILED line per problem and exit 1.
     """
-    from .provenance import verify
+    from pdkit.reports.provenance import verify
 
     try:
         problems = verify(outdir)

@@ -65,9 +65,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
 
-from ._tables import describe_rows, numeric_column, require_columns, source_name
-from ._checks import number
-from .errors import InputError
+from pdkit.io.tables import describe_rows, numeric_column, require_columns, source_name
+from pdkit._checks import number
+from pdkit.errors import InputError
 
 __all__ = [
     "shelf_life",

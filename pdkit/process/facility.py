@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import number
-from .errors import InputError
+from pdkit._checks import number
+from pdkit.errors import InputError
 
 __all__ = [
     "batches_per_year",

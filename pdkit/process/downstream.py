@@ -76,7 +76,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._tables import (
+from pdkit.io.tables import (
     check_unique,
     describe_rows,
     numeric_column,
@@ -84,8 +84,8 @@ from ._tables import (
     require_columns,
     source_name,
 )
-from .errors import InputError
-from .units import convert, parse_unit, registry
+from pdkit.errors import InputError
+from pdkit.units import convert, parse_unit, registry
 
 __all__ = [
     "REQUIRED_COLUMNS",

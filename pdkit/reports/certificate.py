@@ -32,11 +32,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
-from .errors import InputError
-from .escape import html_text
-from .pdf import css_string
-from .specs import LotEvaluation, Specification
+from pdkit import __version__
+from pdkit.errors import InputError
+from pdkit.escape import html_text
+from pdkit.reports.pdf import css_string
+from pdkit.quality.specs import LotEvaluation, Specification
 
 __all__ = ["certificate_html", "write_certificates", "write_certificate_pdfs", "certificate_filename",
            "certificate_id", "SIGNATURE_MARKERS"]
@@ -428,7 +428,7 @@ def write_certificate_pdfs(files: Iterable[str | Path], *, paper: str = "A4") ->
     >>> write_certificate_pdfs([])
     []
     """
-    from .pdf import html_to_pdf
+    from pdkit.reports.pdf import html_to_pdf
 
     paths = [Path(f) for f in files]
     return [html_to_pdf(p, p.with_suffix(".pdf"), paper=paper) for p in paths]

@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = ["check", "solution", "exercise_ids", "load_registry", "validate_registry", "Exercise", "REGISTRY_PATH", "REGISTRY_DIR"]
 
@@ -143,7 +143,7 @@ def _entry(raw: Any, where: str, seen: set[str]) -> Exercise:
         raise InputError(f"{where}: 'accept' must be a list of texts")
     unit = raw.get("unit")
     if unit is not None:
-        from .units import parse_unit
+        from pdkit.units import parse_unit
 
         parse_unit(str(unit), f"{where}, 'unit'")
     return Exercise(
@@ -241,7 +241,7 @@ def _get(exercise_id: Any, registry: str | Path | None) -> Exercise:
 
 def _resolve_kwarg(value: Any, where: str) -> Any:
     if isinstance(value, str) and value.startswith("sample:"):
-        from ._paths import samples_dir
+        from pdkit._paths import samples_dir
 
         path = samples_dir() / value[len("sample:"):]
         if not path.exists():
@@ -307,7 +307,7 @@ class _NotNumber(Exception):
 
 def _as_number(answer: Any, unit: str | None) -> float:
     """The answer as a float in the exercise's unit, or raise _NotNumber(reason)."""
-    from .units import registry
+    from pdkit.units import registry
 
     ureg = registry()
     if isinstance(answer, (bool, np.bool_)):
@@ -334,7 +334,7 @@ def _as_number(answer: Any, unit: str | None) -> float:
         return float(q.to("dimensionless").magnitude)
     if unit is None:
         raise _NotNumber("a plain number (this exercise has no unit)")
-    from .units import parse_unit
+    from pdkit.units import parse_unit
 
     target = parse_unit(unit)
     try:

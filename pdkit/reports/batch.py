@@ -95,7 +95,7 @@ from typing import Any, Callable, Mapping
 
 import click
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = [
     "GridRow",
@@ -375,8 +375,8 @@ def validate_grid(template: str, grid: str | Path, outdir: str | Path | None = N
     pdkit.errors.ParameterError
         Unknown template.
     """
-    from .params import find_template, parse_parameters
-    from .runner import prepare_run
+    from pdkit.reports.params import find_template, parse_parameters
+    from pdkit.reports.runner import prepare_run
 
     tpl = find_template(template)
     specs = parse_parameters(tpl)
@@ -418,7 +418,7 @@ def _jsonable(values: Mapping[str, Any]) -> Any:
 
 def _is_up_to_date(report: PreparedReport, folder: Path) -> bool:
     """True when ``folder`` holds a verified, succeeded run of the same template and parameters."""
-    from .provenance import verify
+    from pdkit.reports.provenance import verify
 
     manifest = folder / "manifest.json"
     try:
@@ -445,7 +445,7 @@ def _report_command(job: Mapping[str, Any]) -> list[str]:
 
 def _run_one_main(job_json: str) -> int:
     """Entry point of a report process: run one report and print its outcome (exit 0/1/2)."""
-    from .runner import DiskFullError, run_report
+    from pdkit.reports.runner import DiskFullError, run_report
 
     job = json.loads(job_json)
     try:
@@ -514,7 +514,7 @@ def _execute_one(job: Mapping[str, Any]) -> dict[str, Any]:
     report's fresh manifest, or is ``failed`` with the reason when the process was
     killed or ended without one.
     """
-    from .provenance import utc_now
+    from pdkit.reports.provenance import utc_now
 
     outdir = Path(job["outdir"])
     log_path = Path(job["log"])
@@ -612,13 +612,13 @@ def _summary_frame(reports) -> Any:
 
 def _summary_csv(frame) -> str:
     """``summary.csv`` text: no cell can start a spreadsheet formula."""
-    from .escape import spreadsheet_frame
+    from pdkit.escape import spreadsheet_frame
 
     return spreadsheet_frame(frame).to_csv(index=False)
 
 
 def _summary_html(frame, template: str, created_utc: str) -> str:
-    from .escape import html_text
+    from pdkit.escape import html_text
 
     head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
     body = []
@@ -656,7 +656,7 @@ logs are in <code>logs/</code>.</p>
 
 def _outcome(report: PreparedReport, outdir: Path, status: str, duration: float, error: str | None,
              worker: str | None) -> ReportOutcome:
-    from .record import read_records
+    from pdkit.reports.record import read_records
 
     folder = outdir / report.report_id
     notebook = folder / f"{report.template.stem}.ipynb"
@@ -684,7 +684,7 @@ def _write_params(folder: Path, report_id: str, values: Mapping[str, Any]) -> Pa
 
     import yaml
 
-    from .provenance import atomic_write_text
+    from pdkit.reports.provenance import atomic_write_text
 
     text = yaml.safe_dump(_jsonable(values), sort_keys=False, allow_unicode=True)
     path = folder / f"{report_id}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}.yaml"
@@ -814,13 +814,13 @@ def run_batch(
     """
     from tqdm import tqdm
 
-    from .provenance import atomic_write_text, utc_now
+    from pdkit.reports.provenance import atomic_write_text, utc_now
 
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InputError(f"parameter 'workers': got {workers!r}, expected an integer >= 1")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise InputError(f"parameter 'retries': got {retries!r}, expected an integer >= 0")
-    from .runner import PAPER_SIZES, _pdf_module, _writing
+    from pdkit.reports.runner import PAPER_SIZES, _pdf_module, _writing
 
     out = Path(outdir).resolve()
     prepared = validate_grid(template, grid, out)
@@ -951,8 +951,8 @@ def batch_command(template, grid, outdir, workers, scheduler, retries, force, no
     moved aside to REPORT_ID.superseded-<UTC time> first. Exit 0 when every report succeeded or was
     skipped, 1 when any failed.
     """
-    from .params import TemplateError
-    from .runner import DiskFullError
+    from pdkit.reports.params import TemplateError
+    from pdkit.reports.runner import DiskFullError
 
     previous: Any = _NOT_INSTALLED
     if threading.current_thread() is threading.main_thread():

@@ -63,7 +63,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from .errors import InputError, ParameterError
+from pdkit.errors import InputError, ParameterError
 
 __all__ = [
     "ParamSpec",
@@ -218,7 +218,7 @@ def _notebook(nb_or_path: Any):
     import nbformat
 
     if isinstance(nb_or_path, (str, Path)):
-        from .nbio import read_notebook
+        from pdkit.reports.nbio import read_notebook
 
         return read_notebook(nb_or_path)
     return nb_or_path
@@ -316,8 +316,8 @@ def _coerce_choice(text: str, typ: str) -> Any:
 def find_template(name: str) -> Path:
     """Path of template ``name``: a name from :func:`list_templates`, or a path to a notebook
     (a jupytext ``.py``/``.md`` text notebook or an ``.ipynb``)."""
-    from ._paths import templates_dir
-    from .nbio import NOTEBOOK_SUFFIXES, is_notebook_source
+    from pdkit._paths import templates_dir
+    from pdkit.reports.nbio import NOTEBOOK_SUFFIXES, is_notebook_source
 
     p = Path(name)
     if p.suffix in NOTEBOOK_SUFFIXES and is_notebook_source(p):
@@ -332,9 +332,9 @@ def find_template(name: str) -> Path:
 
 def list_templates() -> list[str]:
     """Names of the templates shipped with the kit, sorted."""
-    from ._paths import templates_dir
+    from pdkit._paths import templates_dir
 
-    from .nbio import is_notebook_source
+    from pdkit.reports.nbio import is_notebook_source
 
     d = templates_dir()
     if not d.is_dir():
@@ -365,7 +365,7 @@ def _resolve_path(value: str, bases: list[Path]) -> Path:
     """Absolute path for ``value``: as is if absolute, else the first existing of ``base/value``
     for each base, then ``data_samples/...`` against the kit's sample folder; if none exists,
     the path under the first base (for the error message)."""
-    from ._paths import samples_dir
+    from pdkit._paths import samples_dir
 
     p = Path(value).expanduser()
     if p.is_absolute():
@@ -403,11 +403,11 @@ def _check_file(path: Path, spec: ParamSpec, given: Any) -> None:
             if not isinstance(content, (dict, list)):
                 raise InputError("the YAML file does not contain a mapping or list")
             if spec.name == "spec":
-                from .specs import load_spec
+                from pdkit.quality.specs import load_spec
 
                 load_spec(path)  # a specification is validated in full (lower > upper, unknown fields...)
             elif spec.name == "mapping":
-                from .mapping import load_mapping
+                from pdkit.io.mapping import load_mapping
 
                 load_mapping(path)  # pydantic: unknown keys are errors naming the key
         elif suffix in {"nc", "nc4", "netcdf"}:
@@ -436,7 +436,7 @@ def _read_table_once(path: str, what: str):
     Keyed on the file's path, size and modification time, so an edited file is read again.
     A file that does not parse is read again uncached so the error names ``what``.
     """
-    from ._tables import read_table
+    from pdkit.io.tables import read_table
 
     st = Path(path).stat()
     try:
@@ -447,7 +447,7 @@ def _read_table_once(path: str, what: str):
 
 @lru_cache(maxsize=8)
 def _read_table_cached(path: str, size: int, mtime_ns: int):
-    from ._tables import read_table
+    from pdkit.io.tables import read_table
 
     return read_table(path)
 
@@ -457,7 +457,7 @@ def _table_columns(path: str, mapping: str | None = None) -> tuple[list[str], An
     giving a column's distinct values as text."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if mapping is not None and suffix in _TABLE_SUFFIXES:
-        from .mapping import apply_mapping
+        from pdkit.io.mapping import apply_mapping
 
         df = apply_mapping(path, mapping).table.drop(columns=["row"])
         return [str(c) for c in df.columns], lambda col: sorted({str(v).strip() for v in df[col].dropna()}) \
@@ -672,7 +672,7 @@ def validate_parameters(
 def _check_contract(specs: list[ParamSpec], out: dict[str, Any], template_dir: str | Path | None) -> None:
     """Check the ``data`` file against the template's input contract (pdkit.contracts), listing
     every problem in one :class:`ParameterError` (first line a summary, then one line each)."""
-    from .contracts import CONTRACTS, check_table
+    from pdkit.io.contracts import CONTRACTS, check_table
 
     template = next((s.template for s in specs if s.template), None)
     if template not in CONTRACTS or out.get("data") is None:
@@ -694,7 +694,7 @@ def _check_contract(specs: list[ParamSpec], out: dict[str, Any], template_dir: s
     except InputError as exc:
         raise ParameterError(f"parameter 'data': {exc}") from None
     if problems:
-        from .contracts import format_problems
+        from pdkit.io.contracts import format_problems
 
         raise ParameterError("parameter 'data': " + format_problems(problems, Path(str(out["data"])).name, template))
 

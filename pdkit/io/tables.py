@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = [
     "read_table",

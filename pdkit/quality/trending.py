@@ -58,8 +58,8 @@ from dataclasses import field
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .stats import as_values
+from pdkit.errors import InputError
+from pdkit.quality.stats import as_values
 
 __all__ = ["imr_chart", "ImrChart", "parse_dates", "D2_2", "D4_2", "RULES"]
 

@@ -97,9 +97,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from ._tables import check_unique, read_table, require_columns, source_name
-from .errors import InputError
-from .units import convert, normalize_unit
+from pdkit.io.tables import check_unique, read_table, require_columns, source_name
+from pdkit.errors import InputError
+from pdkit.units import convert, normalize_unit
 
 __all__ = [
     "CRITERIA",

@@ -54,10 +54,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterable, Iterator, Mapping
 
-from .errors import ParameterError
-from .nbio import read_notebook
-from .params import find_template, parse_parameters, template_title, validate_parameters
-from .provenance import (
+from pdkit.errors import ParameterError
+from pdkit.reports.nbio import read_notebook
+from pdkit.reports.params import find_template, parse_parameters, template_title, validate_parameters
+from pdkit.reports.provenance import (
     atomic_write_json,
     atomic_write_text,
     environment,
@@ -439,7 +439,7 @@ def _move_aside(outdir: Path) -> Path:
 
 def _log_superseded(outdir: Path, moved_to: Path) -> None:
     try:
-        from .signing import log_event  # the signing work of issue 12
+        from pdkit.reports.signing import log_event  # the signing work of issue 12
     except ImportError:
         return
     with _writing(outdir.parent / "pdkit-log.jsonl"):
@@ -449,7 +449,7 @@ def _log_superseded(outdir: Path, moved_to: Path) -> None:
 def _finalize(outdir: Path, manifest_path: Path) -> None:
     """Sign the finished run (``pdkit.signing.finalize_run``) when signing is installed."""
     try:
-        from .signing import finalize_run  # the signing work of issue 12
+        from pdkit.reports.signing import finalize_run  # the signing work of issue 12
     except ImportError:
         return
     with _writing(outdir / "signatures.json"):
@@ -600,7 +600,7 @@ class _WarmExporter(threading.Thread):
 
     def run(self) -> None:
         try:
-            from .report import html_exporter
+            from pdkit.reports.html import html_exporter
 
             self.exporter = html_exporter(show_code=self.show_code, warm=True)
         except Exception:  # the export itself will report any real problem
@@ -648,8 +648,8 @@ def _execute(tpl: Path, tmp_nb: Path, values: Mapping[str, Any], outdir: Path, s
     """
     import papermill
 
-    from ._engine import register as register_engine
-    from ._kernel import kernel_manager_class, stop_kernels
+    from pdkit.reports._engine import register as register_engine
+    from pdkit.reports._kernel import kernel_manager_class, stop_kernels
 
     box: dict[str, Any] = {}
 
@@ -795,8 +795,8 @@ def run_report(
     _check_free(outdir, force)
 
     # provenance before execution
-    from . import __version__
-    from ._paths import kit_root
+    from pdkit import __version__
+    from pdkit._paths import kit_root
 
     inputs = [file_record(tpl, parameter="(template)")]
     for spec in specs:
@@ -849,7 +849,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
     """Steps 4-6 of the module docstring in the claimed folder; returns (status, error, html path or None)."""
     import nbformat
 
-    from .escape import md
+    from pdkit.escape import md
 
     name = tpl.stem
     nb_path = outdir / f"{name}.ipynb"
@@ -893,7 +893,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
         stage = "HTML export"
         try:
             with signals.armed():
-                from .report import export_html
+                from pdkit.reports.html import export_html
 
                 page = export_html(nb, provenance, show_code=show_code, exporter=warm_exporter.get())
                 with _writing(html_path):
@@ -932,7 +932,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
 
 def _database_state(nb: Any) -> dict[str, Any]:
     """The lot-history state a report recorded (``db_state``, ``db_dispositions``), for the manifest."""
-    from .record import read_records
+    from pdkit.reports.record import read_records
 
     try:
         records = read_records(nb)

@@ -36,7 +36,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from pdkit.errors import InputError
 
 __all__ = ["html_to_pdf", "check_available", "find_chromium", "css_string", "PAPER_SIZES", "CHROMIUM_FLAGS"]
 

@@ -65,12 +65,12 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-from .doe.analysis import DoEFit
-from .doe.factors import Factor
-from .doe.model import base_matrix as coded_base_matrix
-from .doe.model import term_columns
-from .doe.optimize import Desirability, Optimum, _as_fits, design_space, desirability, maximize_desirability
-from .errors import InputError
+from pdkit.doe.analysis import DoEFit
+from pdkit.doe.factors import Factor
+from pdkit.doe.model import base_matrix as coded_base_matrix
+from pdkit.doe.model import term_columns
+from pdkit.doe.optimize import Desirability, Optimum, _as_fits, design_space, desirability, maximize_desirability
+from pdkit.errors import InputError
 
 __all__ = ["Explorer", "ProfileEngine"]
 
@@ -610,7 +610,7 @@ class Explorer:
         from bokeh.palettes import Greys256, Viridis256
         from bokeh.plotting import figure
 
-        from .plots import PALETTE
+        from pdkit.plots import PALETTE
 
         def cds(name: str, data: dict) -> ColumnDataSource:
             s = ColumnDataSource(data, name=name)

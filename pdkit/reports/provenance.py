@@ -234,7 +234,7 @@ def _check_file(kind: str, path: Path, rec: dict[str, Any], html_blocks: bool,
     if not path.is_file():
         return f"{kind} vanished: {path}"
     if html_blocks and path.suffix.lower() in (".html", ".htm"):
-        from .signing import strip_signature_blocks
+        from pdkit.reports.signing import strip_signature_blocks
 
         try:
             body = strip_signature_blocks(path.read_bytes().decode("utf-8")).encode("utf-8")
@@ -266,7 +266,7 @@ def _notebook_problems(run: Path, nb_path: Path, data: dict[str, Any]) -> list[s
 
 def _verify_run(manifest: Path, nested: list[Path]) -> list[str]:
     """Every problem of the run folder holding ``manifest``."""
-    from .signing import read_signatures, verify_signatures
+    from pdkit.reports.signing import read_signatures, verify_signatures
 
     run = manifest.parent
     try:
@@ -362,7 +362,7 @@ def verify(outdir: str | Path) -> list[str]:
     >>> verify(tempfile.mkdtemp())[0].endswith("no manifest.json found")
     True
     """
-    from .signing import LOG_NAME, SIGNATURES, verify_log
+    from pdkit.reports.signing import LOG_NAME, SIGNATURES, verify_log
 
     outdir = Path(outdir)
     if not outdir.exists():

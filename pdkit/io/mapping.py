@@ -62,9 +62,9 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from ._tables import clean_id, read_table
-from .contracts import Problem, format_problems, parse_number
-from .errors import InputError
+from pdkit.io.tables import clean_id, read_table
+from pdkit.io.contracts import Problem, format_problems, parse_number
+from pdkit.errors import InputError
 
 __all__ = [
     "AttributeColumn",
@@ -415,7 +415,7 @@ def apply_mapping(path: str | Path, mapping: ColumnMapping | str | Path | dict) 
         u = a.unit if a.unit is not None else (header_unit(a.column) if a.unit_from_header else None)
         u = m.units.get(u, u) if u is not None else None
         if u is not None and u != "":
-            from .units import parse_unit
+            from pdkit.units import parse_unit
 
             try:
                 parse_unit(u, "unit")
@@ -459,7 +459,7 @@ def apply_mapping(path: str | Path, mapping: ColumnMapping | str | Path | dict) 
 
 
 def _nothing() -> Any:
-    from .contracts import _NOTHING
+    from pdkit.io.contracts import _NOTHING
 
     return _NOTHING
 

@@ -52,9 +52,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import InputError
-from .escape import html_text
-from .provenance import atomic_write_json, atomic_write_text, sha256_file, utc_now
+from pdkit.errors import InputError
+from pdkit.escape import html_text
+from pdkit.reports.provenance import atomic_write_json, atomic_write_text, sha256_file, utc_now
 
 __all__ = [
     "SIGNATURES",
@@ -663,7 +663,7 @@ def _render_outputs(outdir: Path, records: list[dict[str, Any]],
     notes: list[str] = []
     if pdfs:
         try:
-            from .pdf import html_to_pdf  # type: ignore[import-not-found]
+            from pdkit.reports.pdf import html_to_pdf  # type: ignore[import-not-found]
         except ImportError:
             notes.append("pdkit.pdf is not available: PDF copies were not regenerated and do not show "
                          "the signatures: " + ", ".join(p.name for _, p in pdfs))
@@ -853,7 +853,7 @@ def sign_run(outdir: str | Path, role: str, meaning: str) -> tuple[dict[str, Any
     ...
     pdkit.errors.InputError: 'bob' has already signed this run as reviewer
     """
-    from .provenance import verify
+    from pdkit.reports.provenance import verify
 
     outdir = Path(outdir).resolve()
     if role not in ("reviewer", "approver"):

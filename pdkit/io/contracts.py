@@ -67,8 +67,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._tables import clean_id, plain_column_name, read_table
-from .errors import InputError
+from pdkit.io.tables import clean_id, plain_column_name, read_table
+from pdkit.errors import InputError
 
 __all__ = [
     "Bound",
@@ -679,7 +679,7 @@ def _check(contract: Contract, df: pd.DataFrame, src: str, params: Mapping[str, 
 
 
 def _check_units(vals: list, column: str, src: str, rows: list[int]) -> list[Problem]:
-    from .units import parse_unit
+    from pdkit.units import parse_unit
 
     out = []
     seen: dict[str, str | None] = {}
@@ -753,7 +753,7 @@ def _attr_bound(spec_attr: Any, name: str, unit: str | None) -> tuple[Bound | No
 
 
 def _to_unit(x: float, unit: str | None, target: str | None) -> float | None:
-    from .units import convert, normalize_unit
+    from pdkit.units import convert, normalize_unit
 
     if target is None or unit is None or normalize_unit(unit) == normalize_unit(target):
         return x
@@ -790,7 +790,7 @@ def _row_rules(contract: Contract, df: pd.DataFrame, src: str, params: Mapping[s
             u = unit_of(i)
             if a is not None and a.is_numeric or a is not None and a.criterion == "report" and a.unit:
                 if u is not None and (str(att).casefold(), u) not in unit_problem:
-                    from .units import convert, normalize_unit
+                    from pdkit.units import convert, normalize_unit
                     msg = None
                     if normalize_unit(u) != normalize_unit(a.unit):
                         try:
@@ -889,20 +889,20 @@ def _domain_check(contract: Contract, df: pd.DataFrame, src: str, params: Mappin
 def _domain_check_quiet(contract: Contract, df: pd.DataFrame, src: str, params: Mapping[str, Any]) -> list[Problem]:
     try:
         if contract.template == "release_evaluation" and params.get("__spec__") is not None:
-            from .specs import evaluate_lots
+            from pdkit.quality.specs import evaluate_lots
 
             lots = params.get("lots")
             wanted = None if lots is None or str(lots).strip().lower() == "all" else _items(lots)
             evaluate_lots(df, params["__spec__"], lots=wanted)
         elif contract.template == "stability_shelf_life" and all(params.get(k) for k in ("time", "response", "batch")):
-            from .stability import shelf_life
+            from pdkit.quality.stability import shelf_life
 
             shelf_life(df, params["time"], params["response"], params["batch"], lower=params.get("lower"),
                        upper=params.get("upper"), alpha=params.get("alpha", 0.05),
                        pool_alpha=params.get("pool_alpha", 0.25),
                        dids_method=params.get("dids_method", "individual"))
         elif contract.template == "downstream_yield":
-            from .downstream import step_amounts
+            from pdkit.process.downstream import step_amounts
 
             step_amounts(df, src)
     except InputError as exc:
@@ -916,7 +916,7 @@ def _prepare_params(template: str, parameters: Any) -> dict[str, Any]:
     params = _param_values(parameters)
     if "__spec__" not in params and params.get("spec") is not None and \
             _contract(template).template in ("release_evaluation", "spec_setting"):
-        from .specs import Specification, load_spec
+        from pdkit.quality.specs import Specification, load_spec
 
         spec = params["spec"]
         params["__spec__"] = spec if isinstance(spec, Specification) else load_spec(spec)
@@ -929,7 +929,7 @@ def _read(contract: Contract, path: str | Path, params: Mapping[str, Any], mappi
     p = Path(path)
     ids = [c.name for c in _resolve_columns(contract, params) if c.kind == "id"]
     if mapping is not None:
-        from .mapping import apply_mapping
+        from pdkit.io.mapping import apply_mapping
 
         mapped = apply_mapping(p, mapping)
         df = mapped.table.copy()

@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ._tables import check_unique, describe_rows, numeric_column, read_table, require_columns
-from .errors import InputError
-from .units import convert, parse_unit
+from pdkit.io.tables import check_unique, describe_rows, numeric_column, read_table, require_columns
+from pdkit.errors import InputError
+from pdkit.units import convert, parse_unit
 
 __all__ = [
     "RUN_COLUMNS",
