@@ -29,6 +29,8 @@ BENCHES = [
      ["--runs", "100", "--times", "1000"]),
     ("Lot history: 40,000 results imported and the CPV report rendered (issue 14)", "bench_lots.py", [],
      ["--years", "4", "--lots", "25", "--attributes", "10"]),
+    ("Prediction profiler in the browser: slider step to every panel repainted (issue 17)",
+     "bench_profiler_browser.py", [], ["--steps", "20"]),
 ]
 
 

@@ -17,27 +17,29 @@
 #
 # This notebook fits response-surface models to an AAV HEK293 triple-transfection study and
 # opens `pdkit.explorer.Explorer`, an interactive prediction profiler in the style of JMP's:
-# move a factor's slider and every other panel shows at once how the predicted responses
-# change along its own factor, with 95 % confidence bands.
+# move a factor's slider and every panel shows at once how the predicted responses change
+# along its own factor, with 95 % confidence (and, on request, prediction) bands.
 #
 # **The data are SYNTHETIC** (`data_samples/doe/README.md` documents the ground truth): a
 # face-centred central composite design in five factors (total DNA per cell, PEI:DNA ratio,
 # Rep/Cap:GOI plasmid ratio, cell density at transfection, harvest time), 32 runs, and three
 # responses: vg titer (analysed as log10), % full capsids and % viability at harvest.
 #
-# The explorer needs a running kernel: the plots update from Python as you move the sliders
-# (in a saved or exported copy they show the state at the time of saving).
+# The profiler panels are computed **in the browser** from the fitted coefficients and their
+# covariance, so a slider step redraws every panel at once without waiting for the kernel,
+# and a saved copy keeps working (`ex.profiler.save("profiler.html")` writes a standalone page
+# that works offline). The contour plot, the design space and *Maximize desirability* run in
+# the kernel.
 
 # %%
 import numpy as np
 import pandas as pd
 import yaml
 
-import pdkit.plots
 from pdkit import doe
-from pdkit.explorer import Explorer
+from pdkit.explorer import Explorer, notebook_setup
 
-pdkit.plots.setup()
+notebook_setup()  # BokehJS with its widgets (sliders, dropdowns, buttons), inline, no CDN
 factors = doe.as_factors(pd.read_csv("../data_samples/doe/aav_factors.csv").to_dict("records"))
 data = pd.read_csv("../data_samples/doe/aav_transfection_rsm_synthetic.csv")
 data["log10_vg_titer"] = np.log10(data["vg_titer"])
@@ -66,13 +68,20 @@ print(quality.round(3).to_string())
 #
 # How to use it:
 #
-# * **Sliders** set the factors. Each row of panels is one response: the line is the
-#   prediction across that panel's factor with the others at their slider settings, the band
-#   its 95 % confidence interval, the red marker and dashed line the current setting (its
-#   prediction and interval are written next to it and in the table at the top right).
+# * **Sliders** set the continuous factors, **dropdowns** the categorical ones (by level name);
+#   click a slider and use the arrow keys for single steps. Each row of panels is one
+#   response: the line is the prediction across that panel's factor with the others at their
+#   settings, the band its 95 % confidence interval, the red marker and dashed line the current
+#   setting (its prediction and interval are written in the row header on the left).
+# * **confidence band / prediction band / design points** switch the bands (the prediction
+#   band is where 95 % of new runs are expected) and the runs of the design on and off; the
+#   y-axes always contain what is shown.
 # * The **desirability** row shows each response's desirability `d` and the overall `D`.
 # * **Maximize desirability** searches the factor box (seeded multi-start) and moves the
-#   sliders to the best settings found.
+#   sliders to the best settings found; factors whose **lock** box is ticked keep their
+#   setting. The line under the buttons shows progress and the result.
+# * **Export settings (CSV)** writes the settings, predictions and both intervals into the text
+#   box under the profiler and downloads them as `profiler_settings.csv`.
 # * The **contour plot** shows the chosen response over any two factors (dropdowns), the other
 #   factors at their slider settings; white points are the design runs.
 # * **Compute design space** estimates by Monte Carlo (seeded) the probability that a new run
@@ -80,14 +89,15 @@ print(quality.round(3).to_string())
 #   P = 0.9. It is cleared when a setting changes, since it depends on the held factors.
 
 # %%
-ex = Explorer(fits, goals=targets["goals"], specs=targets["specs"], n_points=50, seed=1)
+units = {"log10_vg_titer": "log10 vg/mL", "full_pct": "%", "viability_pct": "%"}
+ex = Explorer(fits, goals=targets["goals"], specs=targets["specs"], n_points=50, seed=1, units=units)
 ex.widget
 
 # %% [markdown]
 # ## Numbers behind the plots
 #
-# Predicted responses with their 95 % confidence intervals at the initial settings (the centre
-# of every factor range):
+# Predicted responses with their 95 % confidence intervals (`lower`, `upper`) and prediction
+# intervals (`pi_lower`, `pi_upper`) at the initial settings (the centre of every factor range):
 
 # %% tags=["nbval-check-output"]
 print(ex.state)
@@ -102,6 +112,12 @@ opt = ex.maximize()
 print({k: round(v, 3) for k, v in ex.state.items()})
 print(f"overall desirability D = {opt.overall:.3f}")
 print(pd.DataFrame(ex.predict_current()).T.round(3).to_string())
+
+# %% [markdown]
+# The same numbers as the **Export settings** button writes them:
+
+# %%
+print(ex.export_settings())
 
 # %% [markdown]
 # The design space over the first two factors (total DNA and PEI:DNA), the others held at the

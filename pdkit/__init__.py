@@ -64,9 +64,9 @@ MODULE_ALIASES: dict[str, str] = {
     "pdkit.nbio": "pdkit.reports.nbio",
     "pdkit.record": "pdkit.reports.record",
     "pdkit.cli_records": "pdkit.reports.cli_records",
-    "pdkit._kernel": "pdkit.reports._kernel",
-    "pdkit._engine": "pdkit.reports._engine",
-    "pdkit._startup": "pdkit.reports._startup",
+    "pdkit._kernel": "pdkit.reports.kernels",
+    "pdkit._engine": "pdkit.reports.engine",
+    "pdkit._startup": "pdkit.reports.startup",
     # interactive and course
     "pdkit.explorer": "pdkit.ui.explorer",
     "pdkit.tutorial": "pdkit.course.tutorial",

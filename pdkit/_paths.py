@@ -2,7 +2,8 @@
 
 In a source checkout (editable install) they are the repository's
 ``templates/``, ``data_samples/`` and ``notebooks/`` folders; in a wheel they are
-shipped inside the package as ``pdkit/_templates`` and ``pdkit/_data_samples``.
+shipped inside the package as ``pdkit/_templates``, ``pdkit/_data_samples``,
+``pdkit/_notebooks`` and ``pdkit/_docs``.
 ``PDKIT_TEMPLATES`` overrides the template folder (used by tests).
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["package_dir", "kit_root", "templates_dir", "samples_dir", "notebooks_dir"]
+__all__ = ["package_dir", "kit_root", "templates_dir", "samples_dir", "notebooks_dir", "course_docs_dir"]
 
 
 def package_dir() -> Path:
@@ -39,4 +40,12 @@ def samples_dir() -> Path:
 
 
 def notebooks_dir() -> Path:
-    return kit_root() / "notebooks"
+    """The text notebooks (worked examples, ``course/``): the repository's or the wheel's copy."""
+    root = kit_root()
+    return root / "notebooks" if (root / "notebooks").is_dir() else package_dir() / "_notebooks"
+
+
+def course_docs_dir() -> Path:
+    """Course documents the lessons cite (``docs/course``: the primer)."""
+    root = kit_root()
+    return root / "docs" / "course" if (root / "docs" / "course").is_dir() else package_dir() / "_docs" / "course"

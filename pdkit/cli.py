@@ -10,9 +10,9 @@ import os
 import sys
 from pathlib import Path
 
-from pdkit.reports._startup import fast_imports
+from pdkit.reports.startup import fast_imports
 
-fast_imports()  # before anything imports nbformat (see pdkit._startup)
+fast_imports()  # before anything imports nbformat (see pdkit.reports.startup)
 
 import click  # noqa: E402
 
@@ -189,26 +189,46 @@ def lab_environment(token: str, base: dict[str, str] | None = None) -> dict[str,
 @main.command("lab", context_settings=CONTEXT)
 @click.option("--port", type=int, default=8888, show_default=True)
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option("--workspace", type=click.Path(file_okay=False), default=None,
+              help="Your course workspace (default $PDKIT_WORKSPACE or ~/pdkit-workspace); made on first use.")
+@click.option("--trainee", default=None, help="Your trainee id for the training records (a new workspace only).")
 @click.option("--dir", "root", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Folder to serve (default: the kit's root with notebooks/ and templates/).")
-def lab_cmd(port: int, no_browser: bool, root: str | None) -> None:
-    """Start JupyterLab on 127.0.0.1 with a random token, on the kit's notebooks.
+              help="Serve this folder as it is instead of a workspace (course authors: --dir . in the repository).")
+def lab_cmd(port: int, no_browser: bool, workspace: str | None, trainee: str | None, root: str | None) -> None:
+    """Start JupyterLab on 127.0.0.1 with a random token, on your copy of the course.
 
-    The token is passed to JupyterLab in its environment, never on its command line.
+    The course, the worked examples, the sample data and the primer are copied into
+    your workspace (never edited where pdkit is installed); an existing workspace only
+    gets what is new.  The token is passed to JupyterLab in its environment, never on
+    its command line.
     """
     import secrets
 
-    from pdkit._paths import kit_root
+    if root and (workspace or trainee):
+        _fail("--dir serves a folder as it is: it cannot be combined with --workspace or --trainee")
+    if root:
+        folder = Path(root).resolve()
+        start = ""
+    else:
+        from pdkit.course.workspace import create_workspace
 
+        try:
+            ws = create_workspace(workspace, trainee=trainee)
+        except InputError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"cannot write the workspace: {exc}")
+        click.echo(ws.summary())
+        folder = ws.root
+        start = "/tree/notebooks/course/00_index.ipynb" if (folder / "notebooks/course/00_index.ipynb").is_file() else ""
     token = secrets.token_hex(24)
-    folder = Path(root).resolve() if root else kit_root()
     argv = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
             f"--ServerApp.root_dir={folder}"]
     if no_browser:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--ServerApp.allow_root=True")  # containers and CI run as root
-    click.echo(f"JupyterLab on http://127.0.0.1:{port}/lab?token={token}")
+    click.echo(f"JupyterLab on http://127.0.0.1:{port}/lab{start}?token={token}")
     sys.stdout.flush()  # execve replaces the process without flushing Python's buffers
     os.execve(sys.executable, argv, lab_environment(token))
 
@@ -220,8 +240,11 @@ main.add_command(batch_command, "batch")
 from pdkit.reports.cli_records import register as _register_records  # noqa: E402  (keys, sign, verify)
 from pdkit.lots.cli import register as _register_lots  # noqa: E402  (lots import/list/show/history/correct)
 
+from pdkit.course.cli import register as _register_course  # noqa: E402  (course report/verify/trainer-guide)
+
 _register_records(main)
 _register_lots(main)
+_register_course(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

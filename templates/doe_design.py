@@ -23,17 +23,32 @@
 # +1 (`high`); the worksheet is in the factors' own units. Definitions follow Montgomery,
 # *Design and Analysis of Experiments* (8th ed.) and Myers, Montgomery & Anderson-Cook,
 # *Response Surface Methodology* (3rd ed.); see `pdkit.doe.evaluation`.
+#
+# With `model: auto` each design is evaluated for its natural model that fits it (main
+# effects for screening designs, interactions for factorials, the full quadratic for
+# response-surface, optimal and space-filling designs). Optimal designs take linear
+# `constraints` and `disallowed` combinations in the factors' units. Given `augment` (the
+# worksheet of runs already done), the report adds runs to it instead - a fold-over, axial
+# runs that complete a central composite design, centre runs, or D-optimal runs - keeping
+# the runs done, and their results, as they were.
 
 # %% tags=["parameters"]
 data: str = "data_samples/doe/aav_factors.csv"  # Factor definitions: columns name, low, high, units (optional), levels (optional, ';'-separated, for categorical factors) {file: csv, xlsx, yaml}
-design: str = "central_composite"  # Design type {choices: full_factorial, fractional_factorial, plackett_burman, central_composite, box_behnken, definitive_screening, optimal_d, optimal_i, latin_hypercube}
-model: str = "quadratic"  # Model the design is evaluated for (and optimal designs are built for) {choices: linear, interactions, quadratic}
+design: str = "central_composite"  # Design type {choices: full_factorial, fractional_factorial, plackett_burman, central_composite, box_behnken, definitive_screening, optimal_design, optimal_d, optimal_i, latin_hypercube}
+model: str = "auto"  # Model the design is evaluated for (and optimal designs are built for); auto: the design's natural model that fits (see pdkit.doe.designs.plan) {choices: auto, linear, interactions, quadratic}
 runs: int | None = None  # Number of runs for optimal, Latin hypercube, Plackett-Burman and fractional factorial designs (None: the builder's default) {range: [2, 1000]}
 resolution: int | None = 5  # Resolution of a fractional factorial, or of the fractional core of a central composite design (None: a full factorial core for a CCD; for a fraction V, or IV for a linear model, unless runs is given) {range: [3, 8]}
-ccd_alpha: str = "face"  # Axial distance of a central composite design {choices: face, rotatable, orthogonal, spherical}
+ccd_alpha: str = "face"  # Axial distance of a central composite design (and of axial runs added by augment_method axial) {choices: face, rotatable, orthogonal, spherical}
 center_points: int = 4  # Centre runs (factorial, CCD, Box-Behnken; definitive screening uses at least 1) {range: [0, 50]}
 replicates: int = 1  # Replicates of the non-centre runs {range: [1, 10]}
 blocks: int = 1  # Orthogonal blocks (days, batches of cells or media): Box-Behnken 3 for 4 factors or 2 for 5-7 factors; central composite 2 (factorial and axial runs, centre runs split between them) {range: [1, 3]}
+dsd_fake_factors: int = 0  # Extra runs of a definitive screening design: build it for this many more (fake) factors and drop their columns; 2 fake factors add 4 runs {range: [0, 20]}
+constraints: list = []  # Linear constraints of the region in actual units for optimal designs and D-optimal augmentation, e.g. ["pei_dna_ratio + 2*dna_ug_per_1e6_cells <= 5"]
+disallowed: list = []  # Disallowed combinations for optimal designs and D-optimal augmentation, e.g. ["harvest_h > 66 and vcd_1e6_per_ml < 1.5"] (and, or, not, comparisons; categorical levels quoted)
+augment: str | None = None  # Worksheet of runs already done (doe_design's, filled in or not) to augment instead of building a new design {file: csv, xlsx}
+augment_method: str = "foldover"  # How to augment: fold-over (all signs reversed, or only augment_factor's), axial runs (to a CCD, new block), centre runs, or D-optimal runs for the model {choices: foldover, axial, center, d_optimal}
+augment_runs: int | None = None  # Runs to add: D-optimal runs, centre runs (center), centre runs of the axial block (axial); None: the method's default {range: [1, 1000]}
+augment_factor: str | None = None  # Fold over this factor only (single-factor fold-over); None: all factors {needs: augment}
 seed: int = 1  # Seed of the randomised run order (and of the optimal / Latin hypercube search) {range: [0, ]}
 responses: list = ["vg_titer", "full_pct", "viability_pct"]  # Response columns left empty on the worksheet
 effect_size: float = 2.0  # Effect to detect, from the low to the high setting, in units of sigma (power) {range: (0, ]}
@@ -42,84 +57,58 @@ worksheet: str = "doe_worksheet"  # Base name of the worksheet files written to 
 
 # %%
 from pdkit.params import check_parameters
+from pdkit.doe.designs import design_from_parameters, read_factor_definitions
 P = check_parameters("doe_design", globals())
+factors = read_factor_definitions(P.data)  # a table through the template's input contract, or YAML
+plan = design_from_parameters(factors, P)  # the design, and a model that fits it (checked before the kernel too)
 
 # %%
 import warnings
 
 import numpy as np
 import pandas as pd
-import yaml
 from IPython.display import Markdown, display
 
 import pdkit.plots
 from pdkit import doe
-from pdkit.contracts import load_table
-from pdkit.errors import InputError
 from pdkit.escape import md, md_code
 from pdkit.record import record
 
 pdkit.plots.setup()  # bokeh inline, and tables that never hide rows or cut text
 
-# factor definitions: a table (name, low, high, units, levels) or YAML (a list of the same fields)
-if P.data.suffix.lower() in (".yaml", ".yml"):
-    spec = yaml.safe_load(P.data.read_text(encoding="utf-8"))
-    rows = spec.get("factors", spec) if isinstance(spec, dict) else spec
-else:
-    rows = load_table("doe_design", P.data, P).table.to_dict("records")  # the template's input contract
-defs = []
-for i, r in enumerate(rows, start=1):
-    r = {k: v for k, v in dict(r).items() if not (isinstance(v, float) and pd.isna(v))}
-    if isinstance(r.get("levels"), str):
-        r["levels"] = [s.strip() for s in r["levels"].split(";") if s.strip()]
-    if "name" not in r:
-        raise InputError(f"{P.data.name}, row {i}: factor has no 'name'")
-    r["units"] = str(r.get("units", ""))
-    defs.append(r)
-factors = doe.as_factors(defs)
 display(pd.DataFrame([{"factor": f.name, "kind": f.kind, "low": f.low, "high": f.high, "units": f.units,
                        "levels": ", ".join(map(str, f.levels))} for f in factors]))
 
 # %% [markdown]
 # ## Design
 #
-# The design in run order (randomised with `seed`), with the point type of each run.
+# The design in run order (randomised with `seed`), with the point type of each run. An
+# augmented design keeps the runs already done as they were and adds the new runs after them,
+# in a new block (centre runs: in the existing blocks).
 
 # %%
+design = plan.design
 k = len(factors)
-res = P.resolution if P.resolution is not None else (None if P.runs else (4 if P.model == "linear" else 5))
-common = dict(seed=P.seed)
-if P.blocks > 1 and P.design not in ("box_behnken", "central_composite"):
-    raise InputError(f"parameter 'blocks': got {P.blocks}; orthogonal blocks are built for box_behnken and "
-                     f"central_composite designs, not {P.design}")
-if P.design == "central_composite" and P.blocks > 2:
-    raise InputError(f"parameter 'blocks': got {P.blocks}; a central composite design has 1 block or 2 "
-                     "(factorial and axial)")
-# a blocked CCD takes its centre runs as (factorial block, axial block)
-ccd_center = P.center_points if P.blocks == 1 else (P.center_points - P.center_points // 2, P.center_points // 2)
-builders = {
-    "full_factorial": lambda: doe.full_factorial(factors, replicates=P.replicates, center=P.center_points, **common),
-    "fractional_factorial": lambda: doe.fractional_factorial(
-        factors, resolution=res, runs=P.runs if res is None else None, center=P.center_points,
-        replicates=P.replicates, **common),
-    "plackett_burman": lambda: doe.plackett_burman(factors, runs=P.runs, center=P.center_points,
-                                                   replicates=P.replicates, **common),
-    "central_composite": lambda: doe.central_composite(factors, alpha=P.ccd_alpha, center=ccd_center,
-                                                       core_resolution=P.resolution,
-                                                       replicates=P.replicates, **common),
-    "box_behnken": lambda: doe.box_behnken(factors, center=P.center_points, blocks=P.blocks,
-                                           replicates=P.replicates, **common),
-    "definitive_screening": lambda: doe.definitive_screening(factors, center=max(1, P.center_points), **common),
-    "optimal_d": lambda: doe.optimal_design(factors, P.model, runs=P.runs, criterion="D", seed=P.seed),
-    "optimal_i": lambda: doe.optimal_design(factors, P.model, runs=P.runs, criterion="I", seed=P.seed),
-    "latin_hypercube": lambda: doe.latin_hypercube(factors, runs=P.runs or 10 * k, seed=P.seed),
-}
-design = builders[P.design]()
 n_blocks = len(set(design.blocks.tolist()))
 display(Markdown(f"**{md(design.name)}**: {design.n_runs} runs, {k} factors"
                  + (f", {n_blocks} blocks (runs randomised within blocks)." if n_blocks > 1 else ".")
                  + (f" Generators {md(', '.join(design.generators))}; resolution {design.resolution}."
                     if design.generators else "")))
+if "kept_runs" in design.details:
+    display(Markdown(f"**Augmentation** ({md(design.details['method'])}): {design.details['kept_runs']} runs kept "
+                     f"as they were, {design.details['new_runs']} new runs: {md(design.details['description'])}."
+                     + (f" Resolution {design.details['resolution_before']} before, {design.details['resolution_after']}"
+                        " after." if design.details.get("resolution_before") and design.details.get("resolution_after")
+                        else "")))
+    record("augment_method", design.details["method"])
+    record("kept_runs", design.details["kept_runs"])
+    record("new_runs", design.details["new_runs"])
+if design.details.get("extra_fake_factors"):
+    display(Markdown(f"Built for {design.details['extra_fake_factors']} extra fake factor(s) (their columns are "
+                     "dropped): the extra runs add error degrees of freedom and power for second-order terms."))
+if plan.constraints or plan.disallowed:
+    display(Markdown("**Region:** " + "; ".join([md_code(c) for c in plan.constraints]
+                                               + [f"not ({md_code(c)})" for c in plan.disallowed])))
 display(design.table)
 record("design_name", design.name)
 record("n_runs", design.n_runs)
@@ -134,9 +123,12 @@ record("design_table", design.table)
 # term whose effect (low to high) is `effect_size` sigma at level `alpha`.
 
 # %%
+model = plan.model
+display(Markdown(f"**Model:** {md(model)}" + (f" ({md(plan.model_note)})" if plan.model_note else "")))
+record("model", model)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    ev = doe.evaluate(design, P.model, effect_size=P.effect_size, sigma=1.0, alpha=P.alpha, seed=P.seed)
+    ev = doe.evaluate(design, model, effect_size=P.effect_size, sigma=1.0, alpha=P.alpha, seed=P.seed)
 for w in caught:
     display(Markdown(f"**Warning:** {md(w.message)}"))
 display(ev.summary().to_frame("value").round(3))
@@ -164,20 +156,28 @@ record("aliased_terms", list(ev.aliased_terms))
 # %% [markdown]
 # ## Aliasing and correlations
 #
-# The alias matrix shows how each omitted two-factor interaction (or, for a first-order
-# model, every two-factor interaction) would bias the estimated terms (0 = no bias); the
-# correlation table gives the absolute correlations between model and omitted columns.
+# The alias matrix A = (X1'X1)⁻¹X1'X2 (Montgomery, *Design and Analysis of Experiments*)
+# shows how much of each second-order term left out of the model - every two-factor
+# interaction and pure quadratic not in it - each estimated term would carry if that term
+# were active (0 = no bias, 1 = fully aliased). The correlation table gives the absolute
+# correlations between model and omitted columns.
 
 # %%
 if design.aliases is not None:
     display(Markdown("**Alias chains** (regular fraction)"))
     display(design.aliases)
-if ev.alias_matrix.shape[1]:
-    display(Markdown("**Alias matrix** (rows: model columns; columns: omitted terms; only non-zero rows)"))
-    am = ev.alias_matrix.round(3)
-    display(am.loc[(am != 0).any(axis=1)])
+am = ev.alias_matrix
+if am.shape[1]:
+    clear = [c for c in am.index if c != "Intercept" and (am.loc[c].abs() < 1e-9).all()]
+    aliased = [c for c in am.index if c != "Intercept" and c not in clear]
+    display(Markdown(
+        f"**Alias matrix** ({am.shape[0]} model columns x {am.shape[1]} omitted second-order terms). "
+        + (f"Clear of every omitted term: {md(', '.join(clear))}. " if clear else "")
+        + (f"Partly or fully aliased: {md(', '.join(aliased))}." if aliased else "")))
+    display(am.round(3).replace(-0.0, 0.0))
+    record("alias_clear_terms", clear)
 else:
-    display(Markdown("Every two-factor interaction is in the model: no alias matrix to show."))
+    display(Markdown("Every second-order term is in the model: no alias matrix to show."))
 corr = ev.correlation
 off = corr.to_numpy() - np.eye(len(corr))
 record("max_abs_correlation", float(off.max()) if off.size > 1 else 0.0)

@@ -370,7 +370,8 @@ def test_reason_pdf_and_paper_reach_every_report_and_missing_chromium_writes_not
 
     fake = types.ModuleType("pdkit.pdf")
     fake.check_available = lambda: "PDF output needs Chromium: apt-get install chromium"
-    monkeypatch.setitem(sys.modules, "pdkit.pdf", fake)
+    for _name in ("pdkit.pdf", "pdkit.reports.pdf"):  # both names of the module
+        monkeypatch.setitem(sys.modules, _name, fake)
     monkeypatch.setattr(batch_mod, "_report_command", command)
     grid = write(tmp_path / "grid.csv", "report_id,alpha\na,0.1\nb,0.2\n")
     out = tmp_path / "out"

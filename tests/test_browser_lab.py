@@ -30,11 +30,25 @@ FIXTURE = "tests/fixtures/lab/widget_bokeh_demo.ipynb"
 #: error outputs; e.g. "notebooks/doe_explorer.ipynb", a course lesson.
 LAB_NOTEBOOKS: list[str] = ["notebooks/course/05_scaleup.ipynb"]
 
-#: The DoE explorer notebook (issue 3/6: move a profiler slider in a real browser).
+#: The DoE explorer notebook (issue 3/6/17: move a profiler slider in a real browser): the
+#: jupytext source, converted on the fly into the staged folder as ``EXPLORER``.
+EXPLORER_SOURCE = "notebooks/doe_explorer.py"
 EXPLORER = "notebooks/doe_explorer.ipynb"
 
 #: Bound on running all cells of one notebook (seconds).
 RUN_TIMEOUT = 180.0
+
+
+def _stage_text_notebook(root: Path, source: str, target: str) -> None:
+    """Convert a jupytext notebook of the repository into ``root/target`` (.ipynb); the data
+    folders next to it are copied by :func:`stage_notebooks`."""
+    import nbformat
+
+    from pdkit.reports.nbio import read_notebook
+
+    dest = root / target
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(read_notebook(ROOT / source), str(dest))
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +59,12 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def lab_server(chromium, tmp_path_factory):
     root = tmp_path_factory.mktemp("lab_root")
-    stage_notebooks(root, ROOT, [FIXTURE, EXPLORER, *LAB_NOTEBOOKS])
+    # notebooks kept as jupytext scripts (.py) are converted on the fly into the staged folder
+    text = [nb for nb in LAB_NOTEBOOKS if not (ROOT / nb).exists() and (ROOT / nb).with_suffix(".py").exists()]
+    stage_notebooks(root, ROOT, [FIXTURE, *[nb for nb in LAB_NOTEBOOKS if nb not in text]])
+    for nb in text:
+        _stage_text_notebook(root, str(Path(nb).with_suffix(".py")), nb)
+    _stage_text_notebook(root, EXPLORER_SOURCE, EXPLORER)
     with jupyter_lab(root) as server:
         yield server
 
@@ -125,8 +144,9 @@ def test_notebook_runs_without_errors(lab, lab_server, artifacts, notebook):
 
 
 def test_doe_explorer_profiler_slider_updates_traces(lab, lab_server, artifacts):
-    """Open the DoE explorer, run it, move the first factor's slider in the browser and check that
-    the other factors' prediction traces (bokeh ColumnDataSources in the page) were recomputed."""
+    """Open the DoE explorer, run it, move the first factor's (Bokeh) slider in the browser and
+    check that every panel's source was recomputed in the page, without the kernel, to the
+    numbers Python computes at the new setting; then that the kernel's state followed."""
     page = lab.new_page(lab_server)
     try:
         page.open_notebook(EXPLORER)
@@ -135,23 +155,55 @@ def test_doe_explorer_profiler_slider_updates_traces(lab, lab_server, artifacts)
         assert page.page_errors == []
         page.page.locator(BOKEH_CANVAS_SELECTOR).first.wait_for(timeout=30000)
         page.page.wait_for_timeout(3000)  # let every BokehJS view render before reading models
-        # slider 0 is the first factor (dna_ug_per_1e6_cells); the pei_dna_ratio trace depends on it
-        source = "profile:pei_dna_ratio"
-        before = page.bokeh_source_data(source)
-        assert len(before["x"]) == 50 and "pred:viability_pct" in before
-        value_before = page.slider_value(0)
+        names = ["profile:pei_dna_ratio", "profile:harvest_h", "profile:dna_ug_per_1e6_cells", "current"]
+        before = {n: page.bokeh_source_data(n) for n in names}
+        point_before = page.bokeh_source_data("contour_point")
+        assert len(before["profile:pei_dna_ratio"]["x"]) == 50 and "pi_upper:viability_pct" in before["current"]
         page.screenshot(artifacts / "doe_explorer_before.png")
-        readout = page.move_slider(-5, index=0)
-        if readout == value_before:  # the optimum may sit at the lower end of the range
-            readout = page.move_slider(5, index=0)
-        assert readout != value_before
-        after = page.wait_bokeh_source_change(source, before)
-        np.testing.assert_allclose(after["x"], before["x"])  # same factor grid
-        changed = [k for k in before if k.startswith("pred:") and not np.allclose(after[k], before[k])]
-        assert changed, "no prediction trace changed after moving the slider"
+        handle = page.page.locator(".jp-OutputArea-output .noUi-handle").first  # dna_ug_per_1e6_cells
+        handle.scroll_into_view_if_needed(timeout=30000)
+        handle.focus()
+        handle.press("ArrowLeft")
+        after = {n: page.wait_bokeh_source_change(n, before[n]) for n in names[:2] + ["current"]}
+        state = page.page.evaluate("""() => { const out = {};
+            for (const doc of Bokeh.documents) for (const m of doc.all_models)
+              if (m.name && m.name.startsWith('slider:')) out[m.name.slice(7)] = m.value;
+            return out; }""")
+        assert set(state) == {"dna_ug_per_1e6_cells", "pei_dna_ratio", "repcap_goi_ratio", "vcd_1e6_per_ml",
+                              "harvest_h"}
+        want = _explorer_profiler(state)
+        for n in names[:2]:
+            for k in ("pred:full_pct", "lower:viability_pct", "pi_upper:log10_vg_titer", "D"):
+                np.testing.assert_allclose(after[n][k], want[f"profile:{n[8:]}"][k], rtol=1e-9, err_msg=f"{n} {k}")
+        np.testing.assert_allclose(after["current"]["pred:log10_vg_titer"], want["current"]["pred:log10_vg_titer"],
+                                   rtol=1e-9)
+        # the kernel followed the slider: its contour plot (computed in Python) moved its marker
+        point = page.wait_bokeh_source_change("contour_point", point_before, timeout=60)
+        assert point["x"][0] == pytest.approx(state["dna_ug_per_1e6_cells"], abs=1e-12)
+        page.wait_kernel_idle(60)
         page.page.wait_for_timeout(500)
         page.screenshot(artifacts / "doe_explorer_after.png")
         assert page.error_outputs() == [], _errors_message(page)
+        assert page.page_errors == []
         assert lab.blocked_requests == [], "the page tried to reach beyond 127.0.0.1"
     finally:
         page.close()
+
+
+def _explorer_profiler(state: dict) -> dict:
+    """The explorer notebook's profiler sources computed in Python at ``state``."""
+    import pandas as pd
+    import yaml
+
+    from pdkit import doe
+    from pdkit.ui.profiler import Profiler
+
+    factors = doe.as_factors(pd.read_csv(ROOT / "data_samples/doe/aav_factors.csv").to_dict("records"))
+    data = pd.read_csv(ROOT / "data_samples/doe/aav_transfection_rsm_synthetic.csv")
+    data["log10_vg_titer"] = np.log10(data["vg_titer"])
+    goals = yaml.safe_load((ROOT / "data_samples/doe/aav_goals.yaml").read_text())["goals"]
+    fits = {r: doe.fit(data, r, "quadratic", factors) for r in ["log10_vg_titer", "full_pct", "viability_pct"]}
+    prof = Profiler(fits, goals=goals, n_points=50)
+    out = {f"profile:{n}": d for n, d in prof.compute_profiles(state).items()}
+    out["current"] = prof.compute_current(state)
+    return out

@@ -420,15 +420,24 @@ def _molding(center: list[float] | None = None) -> pd.DataFrame:
 
 def test_fractional_factorial_interactions_model_montgomery_example_8_4():
     """Montgomery DAE 8th ed. Example 8.4: the 'interactions' model (22 coefficients, 16 runs) is fitted
-    by keeping the first term of each alias chain (7 chains of two-factor interactions)."""
+    by keeping one term of each alias chain (7 chains of two-factor interactions: AB = CE, AC = BE, AD = EF,
+    AE = BC = DF, AF = DE, BD = CF, BF = CD).  The term kept is chosen by effect heredity (the member whose
+    main effects are all large; here B (35.6) is larger than A (13.9), so BC = AE = DF is represented by B:C),
+    then by name - never by the column order."""
     with pytest.warns(AliasWarning) as rec:
         f = fit(_molding(), "shrinkage", "interactions")
     msg = str(rec[0].message)
-    for chain in ("'A:B' = 'C:E'", "'A:C' = 'B:E'", "'A:D' = 'E:F'", "'A:E' = 'B:C' = 'D:F'", "'A:F' = 'D:E'",
-                  "'B:D' = 'C:F'", "'B:F' = 'C:D'"):
-        assert chain in msg and chain in f.alias_chains
-    assert f.aliases["A:E"] == ("B:C", "D:F")
-    assert f.terms == ["Intercept", "A", "B", "C", "D", "E", "F", "A:B", "A:C", "A:D", "A:E", "A:F", "B:D", "B:F"]
+    chains = {frozenset(c.replace("'", "").split(" = ")) for c in f.alias_chains}
+    for chain in ("A:B = C:E", "A:C = B:E", "A:D = E:F", "A:E = B:C = D:F", "A:F = D:E", "B:D = C:F", "B:F = C:D"):
+        assert frozenset(chain.split(" = ")) in chains, chain
+    assert "'B:C' = 'A:E' = 'D:F'" in msg and f.aliases["B:C"] == ("A:E", "D:F")
+    assert f.terms == ["Intercept", "A", "B", "C", "D", "E", "F", "A:B", "A:C", "A:D", "A:F", "B:C", "B:D", "C:D"]
+    # the same chains and terms whatever the column order
+    d = _molding()
+    with pytest.warns(AliasWarning):
+        g = fit(d[["F", "E", "D", "C", "B", "A", "shrinkage"]], "shrinkage", "interactions")
+    key = lambda ts: {frozenset(t.split(":")) for t in ts}  # noqa: E731
+    assert key(g.terms) == key(f.terms) and key(g.dropped_terms) == key(f.dropped_terms)
     assert len(f.dropped_terms) == 8 and f.df_resid == 2
     co = f.coefficients["estimate"]
     # published fitted model (Montgomery Example 8.4; Montgomery & Runger Example 14-8)
@@ -906,3 +915,47 @@ def test_no_intercept_reduce_refusals_and_other_features():
     assert any("span a constant" in n for n in fit(two, "y", "y ~ A + A^2 - 1").notes)
     bc_d = d.assign(y=d["y"] + 10)
     assert fit(bc_d, "y", "y ~ A + B - 1").box_cox().profile.shape[0] == 121
+
+
+def test_lenth_pse_zero_declares_nothing_active_and_says_why():
+    """Issue 17 item 6. A noise-free 2^3 response y = 10 + 4 A: six of the seven effects are exactly zero
+    (up to rounding), so Lenth's PSE = 1.5 median(...) = 0 (Lenth 1989's formula, by hand). There is no scale:
+    no effect is declared active (not even A, nor the zeros), a note says why, and the saturated fit has no
+    infinite t statistics."""
+    from pdkit.doe.analysis import lenth
+
+    L = lenth([8.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    assert L.pse == 0 and not L.usable and "no effect is declared active" in L.note
+    assert not L.active([8.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]).any()
+    # rounding noise (1e-15) counts as zero
+    L2 = lenth([8.0, 1e-15, -2e-15, 0.0, 3e-16, 0.0, -1e-16])
+    assert not L2.usable and not L2.active([8.0, 1e-15, -2e-15, 0.0, 3e-16, 0.0, -1e-16]).any()
+    d = pd.DataFrame([(a, b, c) for a in (-1, 1) for b in (-1, 1) for c in (-1, 1)], columns=["A", "B", "C"])
+    f = fit(d.assign(y=10 + 4 * d["A"]), "y", "A*B*C")
+    assert f.error_basis == "lenth" and not f.lenth.usable
+    assert not f.half_normal["active"].any()
+    assert f.coefficients["p"].isna().all() and not np.isinf(f.coefficients["t"]).any()
+    assert any("no effect is declared active" in n for n in f.notes)
+    # an ordinary case is unchanged: Montgomery Example 6.2 still flags A, C, D, AC, AD (test above)
+    assert lenth([-12, -1, 4, -1, 6, -1, -5]).usable
+
+
+def test_tables_never_show_negative_zero():
+    """Issue 17 item 6: rounding -0.00004 to 4 decimals gives -0.0, printed '-0.0000'; pdkit.doe.display.rounded
+    (used for every table of the doe_analysis report) shows 0.0000."""
+    from pdkit.doe.display import no_negative_zero, rounded
+
+    t = pd.DataFrame({"estimate": [-0.00004, -1e-12, 2.5, -0.0], "term": ["A", "B", "C", "D"],
+                      "mixed": [-0.0, "HEK293", None, -3e-7], "flag": [True, False, True, False]})
+    r = rounded(t, 4)
+    text = r.to_string()
+    assert "-0" not in text and "HEK293" in text
+    assert not np.signbit(r["estimate"].to_numpy()).any() and r["estimate"].tolist() == [0.0, 0.0, 2.5, 0.0]
+    assert r["mixed"].tolist() == [0.0, "HEK293", None, 0.0] and not np.signbit(r["mixed"].iloc[3])
+    assert "-0.0000" not in r.style.format(precision=4).to_html() if hasattr(r, "style") else True
+    assert str(no_negative_zero(-0.0)) == "0.0" and no_negative_zero(True) is True
+    assert t["estimate"].iloc[0] == -0.00004  # the caller's table is unchanged
+    s = rounded(pd.Series({"temp": -1e-9, "line": "HEK293T"}), 3)
+    assert s.tolist() == [0.0, "HEK293T"] and str(s["temp"]) == "0.0"
+    co = fit(pd.DataFrame({"x": [-1.0, 1.0, -1.0, 1.0], "y": [1.0, 1.0, 2.0, 2.0]}), "y").coefficients
+    assert "-0.0000" not in rounded(co, 4).to_string()

@@ -611,7 +611,9 @@ def test_optimal_design_bad_input():
     with pytest.raises(InputError, match="unknown factor 'C'"):
         optimal_design(fs, "linear", runs=4, constraints=["A + C <= 1"])
     with pytest.raises(InputError, match="one '<=' or '>='"):
-        optimal_design(fs, "linear", runs=4, constraints=["A + B < 1"])
+        optimal_design(fs, "linear", runs=4, constraints=["A + B <= 1 <= 2"])
+    with pytest.raises(InputError, match="unexpected '\\*'"):
+        optimal_design(fs, "linear", runs=4, constraints=["A*B <= 1"])
     with pytest.raises(InputError, match="no feasible"):
         optimal_design(fs, "linear", runs=4, constraints=["A + B <= -1"], seed=0)
     with pytest.raises(InputError, match="seed"):
@@ -838,3 +840,90 @@ def test_from_worksheet_round_trip(tmp_path):
     clash = pd.DataFrame({"temp (degC)": [1], "temp": [2]})
     with pytest.raises(InputError, match="columns 'temp \\(degC\\)' and 'temp' would both be read as 'temp'"):
         from_worksheet(clash, source="sheet.csv")
+
+
+# ----------------------------------------------------------------------------- constraints as text
+def test_disallowed_conditions_are_parsed_never_evaluated():
+    """Disallowed combinations are read with an ast whitelist (and/or/not, comparisons, + - * /, numbers,
+    factor names, quoted levels): a hand-checked grid, and code that is refused, not run."""
+    from pdkit.doe.designs import feasible_mask
+
+    fs = [Factor("temp", 30, 42), Factor("ph", 6.5, 7.5), Factor("resin", levels=["AAVX", "POROS"])]
+    grid = pd.DataFrame({"temp": [30, 41, 41, 36, 41], "ph": [7.0, 6.6, 7.4, 6.6, 6.6],
+                         "resin": ["AAVX", "AAVX", "AAVX", "POROS", "POROS"]})
+    ok = feasible_mask(grid, fs, disallowed=["temp > 40 and ph < 7", "resin == 'POROS' and not temp < 35"])
+    assert ok.tolist() == [True, False, True, False, False]
+    ok = feasible_mask(grid, fs, constraints="temp + 10*ph <= 110", disallowed="30 < temp - 5 < 37 or ph >= 7.4")
+    # by hand: temp + 10 ph = 100, 107, 115, 102, 107; 30 < temp - 5 < 37: 41 and 36 -> rows 2-5 disallowed
+    assert ok.tolist() == [True, False, False, False, False]
+    for text, msg in [("__import__('os').system('true')", "not allowed"), ("temp.real > 1", "not allowed"),
+                      ("temp > 40 and", "cannot read"), ("resin > 1", "categorical factor compares"),
+                      ("resin == 'Z'", "level 'Z' of factor 'resin' is not among"), ("feed > 1", "unknown factor 'feed'"),
+                      ("temp + 1", "not a condition"), ("(lambda: 1)() > 0", "not allowed")]:
+        with pytest.raises(InputError, match=msg) as exc:
+            feasible_mask(grid, fs, disallowed=text)
+        assert repr(text) in str(exc.value)
+
+
+def test_optimal_design_with_text_disallowed_and_strict_constraint():
+    fs = [Factor("A", 0, 60), Factor("B", 0, 10)]
+    d = optimal_design(fs, "linear", runs=6, seed=2, n_starts=2, constraints="A + 3*B < 80",
+                       disallowed="A > 40 and B < 2")
+    a = d.actual
+    assert (a["A"] + 3 * a["B"] <= 80 + 1e-6).all() and not ((a["A"] > 40) & (a["B"] < 2)).any()
+
+
+# ----------------------------------------------------------------------------- the doe_design plan
+@pytest.mark.filterwarnings("ignore::pdkit.doe.evaluation.DesignWarning")
+@pytest.mark.parametrize("family, model, runs", [
+    ("full_factorial", "interactions", 36), ("fractional_factorial", "interactions", 20),
+    ("plackett_burman", "linear", 12), ("central_composite", "quadratic", 30), ("box_behnken", "quadratic", 44),
+    ("definitive_screening", "linear", 16), ("latin_hypercube", "quadratic", 50)])
+def test_every_family_has_a_default_model_that_fits(family, model, runs):
+    """The doe_design defaults (5 continuous factors, 4 centre runs, resolution 5): each family's model
+    fits its design (coefficients <= runs, full rank), so the evaluation never fails after the kernel starts."""
+    from pdkit.doe.designs import design_from_parameters
+
+    fs = [Factor(f"x{i}", 0, 1) for i in range(5)]
+    plan = design_from_parameters(fs, {"design": family, "model": "auto", "center_points": 4, "resolution": 5,
+                                       "ccd_alpha": "face", "seed": 1})
+    assert (plan.model, plan.design.n_runs) == (model, runs)
+    ev = evaluate(plan.design, plan.model)
+    assert ev.aliased_terms == ()
+
+
+def test_plan_errors_name_the_parameter():
+    from pdkit.doe.designs import design_from_parameters
+
+    fs = [Factor(f"x{i}", 0, 1) for i in range(5)]
+    with pytest.raises(InputError, match=r"parameter 'model': the quadratic model has 21 coefficients but the "
+                                         r"definitive screening design has only 16 runs; use model linear"):
+        design_from_parameters(fs, {"design": "definitive_screening", "model": "quadratic", "center_points": 4})
+    with pytest.raises(InputError, match=r"parameter 'constraints' 'x1 \+ x9 <= 1': unknown factor 'x9'"):
+        design_from_parameters(fs, {"design": "optimal_design", "constraints": ["x1 + x9 <= 1"]}, quick=True)
+    with pytest.raises(InputError, match=r"parameter 'disallowed'.*use design optimal_design"):
+        design_from_parameters(fs, {"design": "central_composite", "disallowed": ["x1 > 0.5"]})
+    with pytest.raises(InputError, match=r"parameter 'runs': the quadratic model has 21 coefficients"):
+        design_from_parameters(fs, {"design": "optimal_i", "runs": 10}, quick=True)
+    with pytest.raises(InputError, match=r"parameter 'design' \(box_behnken\): .*categorical"):
+        design_from_parameters([*fs, Factor("r", levels=["a", "b"])], {"design": "box_behnken"})
+    with pytest.raises(InputError, match=r"parameter 'center_points': got 4; .*r is categorical; set center_points 0"):
+        design_from_parameters([*fs, Factor("r", levels=["a", "b"])], {"design": "full_factorial", "center_points": 4})
+    # the optimal-design quick check validates the region without searching
+    assert design_from_parameters(fs, {"design": "optimal_design", "constraints": ["x1 + x2 <= 1.5"]},
+                                  quick=True).design is None
+
+
+def test_categorical_factors_on_the_worksheet(tmp_path):
+    """Categorical factors (full factorial, optimal designs) are written as their level names; bookkeeping
+    columns are headed for people and read back as run, std_order, block, point_type."""
+    from pdkit.doe.designs import factors_from_records, from_worksheet
+
+    fs = factors_from_records([{"name": "temp", "low": 30, "high": 37, "units": "degC"},
+                               {"name": "resin", "levels": "AAVX; POROS; Capto"}])
+    for d in (full_factorial(fs, seed=1), optimal_design(fs, "linear", runs=6, seed=1, n_starts=2)):
+        p = d.to_worksheet(tmp_path / "ws.csv", responses=["titer"])
+        back = from_worksheet(pd.read_csv(p))
+        assert list(back.columns) == ["run", "std_order", "block", "point_type", "temp", "resin", "titer"]
+        assert set(back["resin"]) <= {"AAVX", "POROS", "Capto"} and back["titer"].isna().all()
+        assert back.attrs["units"] == {"temp": "degC"}

@@ -138,7 +138,13 @@ def test_alias_matrix_resolution_iii():
     d = fractional_factorial(cont("ABC"), generators=["C=AB"])
     ev = evaluate(d, "linear")
     A = ev.alias_matrix
-    assert list(A.columns) == ["A:B", "A:C", "B:C"]
+    # default omitted terms: every second-order term not in the model (2FIs and pure quadratics)
+    assert list(A.columns) == ["A:B", "A:C", "B:C", "A^2", "B^2", "C^2"]
+    # without centre runs x^2 = 1 in every run: the intercept carries every pure quadratic
+    # (Montgomery DAE 8th ed., Sec. 6.8: E(b0) = beta0 + beta11 + beta22 + beta33), the main effects none
+    assert A.loc["Intercept", ["A^2", "B^2", "C^2"]].tolist() == [1.0, 1.0, 1.0]
+    assert (A.loc[["A", "B", "C"], ["A^2", "B^2", "C^2"]] == 0).all().all()
+    assert list(evaluate(d, "linear", alias_terms="interactions").alias_matrix.columns) == ["A:B", "A:C", "B:C"]
     assert A.loc["A", "B:C"] == pytest.approx(1.0) and A.loc["B", "A:C"] == pytest.approx(1.0)
     assert A.loc["C", "A:B"] == pytest.approx(1.0)
     assert A.loc["A", "A:B"] == 0.0
@@ -154,14 +160,28 @@ def test_alias_matrix_plackett_burman_partial_aliasing():
     vals = np.unique(np.round(np.abs(ev.alias_matrix.drop(index="Intercept").to_numpy()), 9))
     assert set(vals) <= {0.0, round(1 / 3, 9)}
     assert ev.alias_matrix.loc["A", "A:B"] == pytest.approx(0.0)  # A with 2FIs containing A: 0
-    others = ev.alias_matrix.loc["A", [c for c in ev.alias_matrix.columns if "A" not in c.split(":")]]
-    assert np.allclose(np.abs(others), 1 / 3)  # with every 2FI not containing A: +/-1/3
+    others = ev.alias_matrix.loc["A", [c for c in ev.alias_matrix.columns if ":" in c and "A" not in c.split(":")]]
+    assert len(others) == 45 and np.allclose(np.abs(others), 1 / 3)  # with every 2FI not containing A: +/-1/3
+    squares = [c for c in ev.alias_matrix.columns if c.endswith("^2")]
+    assert np.allclose(ev.alias_matrix.loc["Intercept", squares], 1.0)  # no centre runs: x^2 = 1
 
 
 def test_dsd_main_effects_clear_of_second_order_terms():
+    """Jones & Nachtsheim (2011), JQT 43:1-15, property 2-3: in a definitive screening design the main
+    effects are orthogonal to every two-factor interaction and every pure quadratic, so their rows of the
+    alias matrix are 0 (the default alias terms include both)."""
     d = definitive_screening(cont("ABCDEF"))
     ev = evaluate(d, "linear", alias_terms="quadratic")
     assert np.allclose(ev.alias_matrix.drop(index="Intercept").to_numpy(), 0.0)
+    default = evaluate(d, "linear").alias_matrix
+    assert default.shape == (7, 15 + 6) and np.allclose(default.drop(index="Intercept").to_numpy(), 0.0)
+    # hand: each x_i^2 column has 10 ones in the 13 runs (zeros in its conference row, its fold and the
+    # centre run), the main-effect columns are orthogonal to it, so the intercept carries 10/13 of it
+    assert np.allclose(default.loc["Intercept", [f"{n}^2" for n in "ABCDEF"]], 10 / 13)
+    # extra runs (fake factors) keep the main effects clear of second-order terms
+    d2 = definitive_screening(cont("ABCDEF"), fake_factors=2)
+    assert d2.n_runs == 17 and d2.details["conference_order"] == 8
+    assert np.allclose(evaluate(d2, "linear").alias_matrix.drop(index="Intercept").to_numpy(), 0.0)
     # hand: X'X = diag(13, 10, ..., 10) -> D = 100 (13 * 10^6)^(1/7) / 13
     assert ev.d_efficiency == pytest.approx(100 * (13 * 10**6) ** (1 / 7) / 13, rel=1e-12)
 

@@ -178,18 +178,29 @@ def test_plasmid_screening_finds_exactly_the_active_effects(response):
     t = _truth("plasmid_fermentation_truth_synthetic.yaml")
     factors = [Factor(**f) for f in t["factors"]]
     active = {k for k in t["responses"][response]["coefficients"] if k != "Intercept"}
-    # 'interactions' asks for 22 coefficients from 20 runs; one term per alias chain is kept
-    with pytest.warns(AliasWarning, match=r"'temperature_c:shift_time_h' = 'feed_rate_g_l_h:ph'"):
+    # 'interactions' asks for 22 coefficients from 20 runs; one term per alias chain is kept.  Which member
+    # of the chain is reported does not depend on column order (effect heredity, then the size of the main
+    # effects, then the name): either member of the aliased pair of the true interaction may stand for it.
+    pair = ("temperature_c:shift_time_h", "feed_rate_g_l_h:ph")
+    with pytest.warns(AliasWarning, match=r"'temperature_c:shift_time_h' = 'feed_rate_g_l_h:ph'"
+                                          r"|'feed_rate_g_l_h:ph' = 'temperature_c:shift_time_h'"):
         f = fit(d, response, "interactions", factors=factors)
-    assert f.aliases["temperature_c:shift_time_h"] == ("feed_rate_g_l_h:ph",)
+    kept = [p for p in pair if p in f.terms]
+    assert len(kept) == 1
+    assert f.aliases[kept[0]] == tuple(p for p in pair if p != kept[0])
     assert len(f.terms) == 14 and len(f.dropped_terms) == 8
+
+    def up_to_aliasing(terms):
+        return {pair if t in pair else t for t in terms}
+
+    active = up_to_aliasing(active)
     co = f.coefficients.drop(index="Intercept")
-    assert set(co.index[co["p"] < 0.05]) == active
-    assert set(f.reduce(alpha=0.05).terms) - {"Intercept"} == active
+    assert up_to_aliasing(co.index[co["p"] < 0.05]) == active
+    assert up_to_aliasing(set(f.reduce(alpha=0.05).terms) - {"Intercept"}) == active
     assert f.curvature is not None and f.curvature.p > 0.05
     # Lenth (1989) from the same fit (the effects of the 16 factorial runs; centre runs left out) ...
     hn = f.half_normal
-    assert set(hn.loc[hn["active"], "term"]) == active
+    assert up_to_aliasing(hn.loc[hn["active"], "term"]) == active
     # ... equals Lenth on a fit of the factorial runs alone
     fac = d[d["point_type"] == "factorial"]
     with pytest.warns(AliasWarning):

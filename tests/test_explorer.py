@@ -98,7 +98,7 @@ def test_initial_state_is_centre_and_matches_published_models():
     assert cur["pred:mw"][0] == pytest.approx(3386.2, abs=0.05)
     # slider range covers the axial runs (77.93..92.07), value at the centre
     s = ex.sliders["time"]
-    assert (s.min, s.max, s.value) == (77.93, 92.07, 85.0)
+    assert (s.start, s.end, s.value) == (77.93, 92.07, 85.0)
     assert len(ex.sources["profile:time"].data["x"]) == 50
 
 
@@ -300,7 +300,7 @@ def test_factors_subset_order_and_range_override():
     np.testing.assert_allclose(ex.sources["profile:b"].data["x"], [15, 17.5, 20, 22.5, 25])
     assert "profile:cat" not in ex.sources
     assert_trace(ex, "b", fits)
-    assert (ex.sliders["b"].min, ex.sliders["b"].max) == (15.0, 25.0)
+    assert (ex.sliders["b"].start, ex.sliders["b"].end) == (15.0, 25.0)
     with pytest.raises(InputError, match=r"'cat' is held"):
         ex.set(cat="L2")
 
@@ -310,7 +310,7 @@ def test_saturated_fit_has_no_band_and_says_so():
     ex = Explorer(fit(d, "y", "interactions"), n_points=5)
     data = ex.sources["profile:A"].data
     np.testing.assert_array_equal(data["lower:y"], data["pred:y"])
-    assert ex.sources["current"].data["label:y"] == ["13.5\n(no CI: no residual df)"]  # hand: mean of 10, 14, 11, 19
+    assert list(ex.sources["current"].data["label:y"]) == ["13.5\n(no CI: no residual df)"]  # hand: mean of 10, 14, 11, 19
     ex.set(B=1.0)
     np.testing.assert_allclose(ex.sources["profile:A"].data["pred:y"], [11, 13, 15, 17, 19])  # hand: 15 + 4A at B=+1
 
@@ -412,3 +412,84 @@ def test_browser_snapping_a_python_set_value_to_the_step_is_ignored():
     ex.sliders["time"].value = 85.03  # a real move (two steps) along the plotted plane: overlay still valid
     assert ex.state["time"] == 85.03 and ex.sources["design_space"].data["image"] != []
     assert ex.sources["contour_point"].data["x"] == [85.03]
+
+
+# --------------------------------------------------------------------------- issue 17: lock, bands, export
+def test_locked_factor_is_held_by_maximize_and_named_in_the_status():
+    fits = ccd_fits()
+    ex = Explorer(fits, goals=GOALS, seed=4)
+    ex.set(temp=178.0)
+    ex.lock(temp=True)
+    assert ex.locked == ["temp"] and ex.locks["temp"].active
+    opt = ex.maximize()
+    ref = maximize_desirability(fits, GOALS, factors=["time"], hold={"temp": 178.0}, seed=4)
+    assert ex.state["temp"] == 178.0 and ex.state["time"] == pytest.approx(ref.settings["time"], abs=1e-9)
+    assert opt.overall == pytest.approx(ref.overall)
+    assert "locked: temp" in ex._status_html.value and "Maximum desirability" in ex._status_html.value
+    ex.lock(time=True)
+    with pytest.raises(InputError, match=r"every continuous factor is locked"):
+        ex.maximize()
+    with pytest.raises(InputError, match=r"lock: 'pressure' is not one of the explorer's factors"):
+        ex.lock(pressure=True)
+
+
+def test_prediction_band_and_current_prediction_interval_equal_predict():
+    fits = ccd_fits()
+    ex = Explorer(fits, n_points=9, units={"yield": "%"})
+    ex.set(time=88.0)
+    pr = fits["yield"].predict({"time": [88.0], "temp": [175.0]}, interval="prediction")
+    cur = ex.predict_current()["yield"]
+    assert cur["pi_lower"] == pytest.approx(pr["lower"].iloc[0], rel=1e-12)
+    assert cur["pi_upper"] == pytest.approx(pr["upper"].iloc[0], rel=1e-12)
+    data = ex.sources["profile:temp"].data
+    ref = fits["viscosity"].predict(pd.DataFrame({"time": 88.0, "temp": data["x"]}), interval="prediction")
+    np.testing.assert_allclose(data["pi_upper:viscosity"], ref["upper"], rtol=1e-12)
+    assert ex.profiler.spec["responses"][0]["label"] == "yield (%)"
+
+
+def test_export_settings_csv_matches_state_and_predictions():
+    fits = mixed_fits()
+    ex = Explorer(fits, goals={"y": ("maximize", 8.0, 14.0)}, n_points=5)
+    ex.set(a=5.0, cat="L2")
+    rows = ex.export_settings().splitlines()
+    assert rows[0] == "item,name,value,ci_lower,ci_upper,pi_lower,pi_upper,units,locked"
+    assert rows[1] == "setting,a,5.0,,,,,,no" and rows[3] == "setting,cat,L2,,,,,,no"
+    y = rows[4].split(",")
+    pr = fits["y"].predict({"a": [5.0], "b": [20.0], "cat": ["L2"]}, interval="confidence")
+    assert y[:2] == ["response", "y"] and float(y[2]) == pytest.approx(pr["prediction"].iloc[0], rel=1e-12)
+    assert float(y[3]) == pytest.approx(pr["lower"].iloc[0], rel=1e-12)
+    assert rows[-1].startswith("desirability,D,")
+
+
+def test_slider_widgets_are_bokeh_models_in_the_profiler_document():
+    ex = Explorer(mixed_fits(), n_points=5)
+    assert type(ex.sliders["a"]).__name__ == "Slider" and type(ex.sliders["cat"]).__name__ == "Select"
+    assert ex.sliders["cat"].options == ["L1", "L2", "L3"]
+    assert ex.sliders["a"].document is ex.profiler_layout.document  # one document: one batched page update
+    assert ex.sliders["a"].js_property_callbacks["change:value"][0] is ex.profiler.update_callback
+
+
+def test_contour_redraw_after_a_page_slider_move_waits_for_the_burst_to_end():
+    """Inside a running event loop (the kernel handling a widget message) the contour plot is
+    redrawn CONTOUR_DELAY s after the last move, once; API calls redraw it at once."""
+    import asyncio
+
+    fits = mixed_fits()
+    ex = Explorer(fits, n_points=5)
+    calls = []
+    orig = ex._update_contour
+    ex._update_contour = lambda axes=False: (calls.append(axes), orig(axes))
+
+    async def burst():
+        for level in ("L2", "L3", "L2", "L3"):
+            ex.sliders["cat"].value = level  # what the handler of a move in the page does
+        assert calls == [] and ex.state["cat"] == "L3"
+        await asyncio.sleep(ex.CONTOUR_DELAY + 0.2)
+
+    asyncio.run(burst())
+    assert calls == [False]
+    XX, YY = np.meshgrid(np.linspace(2, 6, 5), np.linspace(10, 30, 5))
+    want = fits["y"].predict_mean(pd.DataFrame({"a": XX.ravel(), "b": YY.ravel(), "cat": ["L3"] * XX.size}))
+    np.testing.assert_allclose(ex.sources["contour"].data["image"][0], want.reshape(XX.shape), rtol=1e-12)
+    ex.set(cat="L1")
+    assert calls == [False, False]  # synchronous outside the widget path

@@ -88,7 +88,8 @@ def test_low_demand_fixed_costs_high_demand_materials_farid():
 
 def test_cost_sensitivity_tornado_hand():
     t = facility.cost_sensitivity(BASE, {"dsp_yield": (0.2, 0.4), "labour_per_year": (2e6, 4e6)})
-    assert list(t.columns) == ["input", "base_value", "low", "high", "cogs_low", "cogs_high", "base_cogs", "swing"]
+    assert list(t.columns) == ["input", "base_value", "low", "high", "cogs_low", "cogs_high", "base_cogs", "swing",
+                               "currency", "price_year"]
     assert list(t["input"]) == ["dsp_yield", "labour_per_year"]
     base = 17.6e6 / 114
     assert t["base_cogs"].tolist() == pytest.approx([base, base])
@@ -107,6 +108,73 @@ def test_cost_sensitivity_does_not_modify_inputs():
     ranges = {"cycle_time_days": (10, 20)}
     facility.cost_sensitivity(base, ranges)
     assert base == BASE and ranges == {"cycle_time_days": (10, 20)}
+
+
+# ----------------------------------------------------------------------------- currency and price year
+def test_currency_and_price_year_in_summary_table_and_frame():
+    c = facility.cost_model(BASE, currency="EUR", price_year=2024)
+    assert (c.currency, c.price_year, c.basis) == ("EUR", 2024, "EUR, 2024 prices")
+    s = c.summary()
+    assert "EUR per dose" in s and "EUR, 2024 prices" in s and s.endswith("EUR)")
+    for frame in (c.table, c.to_frame()):
+        assert (frame["currency"] == "EUR").all() and (frame["price_year"] == 2024).all()
+    assert "EUR, 2024 prices" in c._repr_html_()
+    # the numbers do not depend on the label (no conversion)
+    assert c.total_per_dose == pytest.approx(facility.cost_model(BASE).total_per_dose)
+
+
+def test_default_currency_usd_and_undated_prices_are_stated():
+    c = facility.cost_of_goods(100, 10, 2e6, 1e6, 5e5, 1.5e5)
+    assert c.currency == "USD" and c.price_year is None
+    assert "USD, price year not stated" in c.summary()
+    assert c.table["price_year"].isna().all() and (c.table["currency"] == "USD").all()
+
+
+def test_sensitivity_carries_currency():
+    t = facility.cost_sensitivity(BASE, {"dsp_yield": (0.2, 0.4)}, currency="GBP", price_year=2023)
+    assert (t["currency"] == "GBP").all() and (t["price_year"] == 2023).all()
+    assert t.attrs["price_basis"] == "GBP, 2023 prices"
+
+
+@pytest.mark.parametrize("code", ["usd", "US", "USDD", "US$", "", None, 840])
+def test_bad_currency_code_names_parameter(code):
+    for call in (lambda: facility.cost_of_goods(100, 10, 1, 1, 1, 1, currency=code),
+                 lambda: facility.cost_model(BASE, currency=code),
+                 lambda: facility.cost_sensitivity(BASE, {"dsp_yield": (0.2, 0.4)}, currency=code)):
+        with pytest.raises(InputError, match="parameter 'currency': expected an ISO 4217 currency code"):
+            call()
+
+
+@pytest.mark.parametrize("year", [25, "2025", 2025.0, True])
+def test_bad_price_year_names_parameter(year):
+    with pytest.raises(InputError, match="parameter 'price_year': expected a four-digit year"):
+        facility.cost_model(BASE, price_year=year)
+
+
+def test_figures_label_currency_and_price_year():
+    from pdkit.plots.facility import cogs_split_figure, tornado_figure
+
+    a = facility.cost_model(BASE, currency="EUR", price_year=2024)
+    b = facility.cost_model({**BASE, "suites": 2}, currency="EUR", price_year=2024)
+    fig = cogs_split_figure([a, b], ["one suite", "two suites"])
+    assert fig.yaxis.axis_label == "COGS per dose (EUR, 2024 prices)"
+    assert "EUR, 2024 prices" in fig.title.text
+    t = facility.cost_sensitivity(BASE, {"dsp_yield": (0.2, 0.4)}, currency="EUR", price_year=2024)
+    tf = tornado_figure(t)
+    assert tf.xaxis.axis_label == "COGS per dose (EUR, 2024 prices)" and "EUR, 2024 prices" in tf.title.text
+    undated = tornado_figure(facility.cost_sensitivity(BASE, {"dsp_yield": (0.2, 0.4)}))
+    assert undated.xaxis.axis_label == "COGS per dose (USD, price year not stated)"
+    # results on different bases are not drawn on one axis
+    with pytest.raises(InputError, match="different currencies or price years"):
+        cogs_split_figure([a, facility.cost_model(BASE, currency="USD", price_year=2024)], ["eur", "usd"])
+    # a hand-made table without a currency needs one, and a bad one is refused
+    bare = t.drop(columns=["currency", "price_year"])
+    bare.attrs = {}
+    with pytest.raises(InputError, match="no currency"):
+        tornado_figure(bare)
+    assert tornado_figure(bare, currency="CHF", price_year=2022).xaxis.axis_label == "COGS per dose (CHF, 2022 prices)"
+    with pytest.raises(InputError, match="parameter 'currency'"):
+        tornado_figure(bare, currency="chf")
 
 
 # ----------------------------------------------------------------------------- bad input

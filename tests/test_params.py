@@ -183,6 +183,24 @@ def test_column_and_value_markers(tmp_path):
         parse_parameters(nb_with('x: str = "a"  # X {column: nothing}\n'))
 
 
+def test_column_marker_accepts_plain_names_of_headers_with_units(tmp_path):
+    """A DoE worksheet headed ``temp (degC)`` is read with the column ``temp`` (pdkit.io.tables.plain_column_name),
+    so ``-p factors temp`` names a column of it; the full header is accepted too, a wrong name still is not."""
+    data = tmp_path / "ws.csv"
+    data.write_text("Run,Std order,temp (degC),ph,titer\n1,1,30,7.0,5\n2,2,40,7.2,6\n")
+    specs = parse_parameters(nb_with(
+        f'data: str = {str(data)!r}  # Worksheet {{file: csv}}\n'
+        'factors: str = "auto"  # Factor columns {column: data, auto}\n'))
+    assert validate_parameters(specs, {"factors": "temp"})
+    assert validate_parameters(specs, {"factors": "temp, ph"})
+    assert validate_parameters(specs, {"factors": "temp (degC)"})
+    with pytest.raises(ParameterError, match=r"got 'tmp', expected a column of data file 'ws.csv' or auto "
+                                             r"\(columns: Run, Std order, temp \(degC\), ph, titer\)"):
+        validate_parameters(specs, {"factors": "tmp"})
+    with pytest.raises(ParameterError, match="got 'degC'"):
+        validate_parameters(specs, {"factors": "degC"})
+
+
 ORDERED = nb_with(
     'lower: float | None = 70.0  # Lower limit\n'
     'upper: float | None = 130.0  # Upper limit {above: lower}\n'

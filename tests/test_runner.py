@@ -237,7 +237,8 @@ def test_pdf_converts_every_html_output_and_hashes_the_pdfs(tmp_path, monkeypatc
     fake = types.ModuleType("pdkit.pdf")
     fake.check_available = lambda: None
     fake.html_to_pdf = html_to_pdf
-    monkeypatch.setitem(sys.modules, "pdkit.pdf", fake)
+    for _name in ("pdkit.pdf", "pdkit.reports.pdf"):  # both names of the module
+        monkeypatch.setitem(sys.modules, _name, fake)
     tpl = make_lots_template(tmp_path / "tpl")
     out = tmp_path / "out"
     result = run_report(str(tpl), {"lots": "2"}, out, pdf=True, paper="letter")

@@ -203,6 +203,116 @@ def test_ecoli_window_and_override():
     assert t2["pv_ok"].all()
 
 
+# ----------------------------------------------------------------------------- multi-impeller mixing time
+def test_mixing_time_refuses_multi_impeller_and_warns_outside_h_equals_t():
+    """Nienow (1997) is a single-impeller, H = T correlation: a two-impeller shaft is refused, a liquid
+    height away from T warns, and a transitional Reynolds number is refused when the viscosity is given."""
+    v = math.pi / 4
+    with pytest.raises(InputError, match="'n_impellers': Nienow's correlation is for a single impeller, got 2"):
+        scaleup.mixing_time(2.0, 0.4, 1.0, v, 5.0, n_impellers=2)
+    with pytest.raises(InputError, match="'n_impellers': expected a whole number >= 1"):
+        scaleup.mixing_time(2.0, 0.4, 1.0, v, 5.0, n_impellers=1.5)
+    with pytest.warns(scaleup.MixingTimeWarning, match="H/T = 2.00"):
+        scaleup.mixing_time(2.0, 0.4, 1.0, 2 * v, 5.0, liquid_height=2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert scaleup.mixing_time(2.0, 0.4, 1.0, v, 5.0, liquid_height=1.05) == pytest.approx(9.948, abs=0.002)
+    with pytest.raises(InputError, match="'viscosity': Reynolds number 4e\\+03 is below 1e"):
+        scaleup.mixing_time(2.0, 0.4, 1.0, v, 5.0, viscosity=0.08)
+
+
+def test_mixing_time_multi_impeller_hand():
+    """N theta95 = constant for geometrically similar vessels in turbulent flow (Nienow 1997).
+
+    Hand case: two impellers, 2 L-like vessel T 0.13 m, D 0.06 m, H 0.26 m (H/T 2) measured 10 s at
+    5 1/s; 10x every length (T 1.3, D 0.6, H 2.6) at 2 1/s: theta = 10 x 5 / 2 = 25 s.
+    No published worked example of a multi-impeller mixing-time correlation could be verified against
+    its primary text (see pdkit.scaleup module notes), so only the scaling law is encoded and tested.
+    """
+    kw = dict(reference_mixing_time_s=10.0, reference_n_rps=5.0, reference_diameter=0.06,
+              reference_tank_diameter=0.13, reference_liquid_height=0.26)
+    assert scaleup.mixing_time_multi_impeller(2.0, 0.6, 1.3, 2.6, 2, **kw) == pytest.approx(25.0)
+    # same vessel, same speed: the measured time back
+    assert scaleup.mixing_time_multi_impeller(5.0, 0.06, 0.13, 0.26, 2, **kw) == pytest.approx(10.0)
+
+
+def test_mixing_time_multi_impeller_agrees_with_nienow_for_single_impeller():
+    """Independent check: for a single impeller at H = T, scaling Nienow's own 2 L value with N theta =
+    const gives Nienow's value at 2000 L (his correlation scales as 1/N under geometric similarity)."""
+    t1, d1, n1 = 0.13, 0.06, 5.0
+    v1 = math.pi / 4 * t1**3
+    theta1 = scaleup.mixing_time(n1, d1, t1, v1, 3.0)
+    n2 = scaleup.impeller_speed(n1, d1, d1 * 10, "power_per_volume")
+    theta2 = scaleup.mixing_time(n2, d1 * 10, t1 * 10, v1 * 1000, 3.0)
+    scaled = scaleup.mixing_time_multi_impeller(n2, d1 * 10, t1 * 10, t1 * 10, 1, reference_mixing_time_s=theta1,
+                                                reference_n_rps=n1, reference_diameter=d1,
+                                                reference_tank_diameter=t1, reference_liquid_height=t1)
+    assert scaled == pytest.approx(theta2, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (dict(diameter=0.5), "D/T is 0.385 here but 0.462 in the reference vessel"),
+        (dict(liquid_height=1.3), "H/T is 1 here but 2 in the reference vessel"),
+        (dict(n_rps=0.01), r"'n_rps': Reynolds number 3.6e\+03 is below 1e"),
+        (dict(reference_n_rps=0.5), r"'reference_n_rps': Reynolds number 1.8e\+03 is below 1e"),
+        (dict(n_impellers=0), "'n_impellers': expected a whole number >= 1, got 0"),
+        (dict(reference_mixing_time_s=-1.0), "'reference_mixing_time_s': expected a value > 0"),
+        (dict(diameter=1.4), "'diameter': impeller diameter 1.4 m must be smaller than tank_diameter 1.3 m"),
+    ],
+)
+def test_mixing_time_multi_impeller_validity(change, match):
+    kw = dict(n_rps=2.0, diameter=0.6, tank_diameter=1.3, liquid_height=2.6, n_impellers=2,
+              reference_mixing_time_s=10.0, reference_n_rps=5.0, reference_diameter=0.06,
+              reference_tank_diameter=0.13, reference_liquid_height=0.26)
+    kw.update(change)
+    with pytest.raises(InputError, match=match):
+        scaleup.mixing_time_multi_impeller(**kw)
+
+
+def test_scaleup_table_two_impeller_shaft():
+    """The lesson-05 shaft (two impellers, H/T 1.16 at 2 L) scaled to 2000 L.
+
+    Without a measurement the mixing time is Nienow's single-impeller value, labelled a lower bound;
+    with a measured 8 s at 2 L and 300 rpm it is 8 x 300 / N2, with N2 = 300 x 10^(-2/3) = 64.633 rpm
+    at constant P/V: 37.13 s (hand calculation).
+    """
+    h1 = 0.002 / (math.pi / 4 * 0.13**2)
+    base = dict(volumes_l=[2.0, 2000.0], n1_rps=5.0, d1=0.06, tank_diameter1=0.13, power_number=3.0,
+                criteria=["power_per_volume"])
+    single = scaleup.scaleup_table(**base)
+    lower = scaleup.scaleup_table(**base, liquid_height1=h1, n_impellers=2)
+    np.testing.assert_allclose(lower["mixing_time_s"], single["mixing_time_s"])
+    assert lower["mixing_time_basis"].str.startswith("lower bound").all()
+    assert "2 impellers, H/T 1.16" in lower["mixing_time_basis"].iloc[0]
+    assert lower.attrs["n_impellers"] == 2 and lower.attrs["h_over_t"] == pytest.approx(h1 / 0.13)
+    np.testing.assert_allclose(lower["liquid_height_m"], [h1, 10 * h1])
+    assert single["mixing_time_basis"].iloc[0] == "Nienow 1997 single impeller, H = T"
+
+    measured = scaleup.scaleup_table(**base, liquid_height1=h1, n_impellers=2, mixing_time1_s=8.0)
+    n2_rpm = 300 * 10 ** (-2 / 3)
+    assert measured["n_rpm"].iloc[1] == pytest.approx(n2_rpm)
+    np.testing.assert_allclose(measured["mixing_time_s"], [8.0, 8.0 * 300 / n2_rpm])
+    assert measured["mixing_time_s"].iloc[1] == pytest.approx(37.13, abs=0.01)
+    assert measured["mixing_time_basis"].str.startswith("measured 8 s at 2 L").all()
+    # the ratio between scales is the same in both forms (both scale as 1/N)
+    assert measured["mixing_time_s"].iloc[1] / 8.0 == pytest.approx(
+        lower["mixing_time_s"].iloc[1] / lower["mixing_time_s"].iloc[0])
+    # a transitional reference (Re 8333 at 200 rpm, D 0.05 m) cannot be scaled: flagged
+    trans = scaleup.scaleup_table([2, 2000], 200 / 60, 0.05, 0.13, 1.5, criteria=["power_per_volume"],
+                                  liquid_height1=0.15, n_impellers=2, mixing_time1_s=8.0)
+    assert trans["flags"].str.contains("mixing-time scaling needs Re >= 1e4").all()
+
+
+def test_hek293_window_is_labelled_a_planning_window():
+    t = scaleup.scaleup_table([2, 200], 5.0, 0.06, 0.13, 3.0, cell_line="HEK293")
+    assert t.attrs["pv_window_label"] == "HEK293 planning window (not a published limit)"
+    assert scaleup.CELL_LINE_WINDOW_LABELS.keys() == scaleup.CELL_LINE_WINDOWS.keys()
+    assert "not a published limit" in scaleup.CELL_LINE_WINDOW_LABELS["HEK293"]
+    assert scaleup.scaleup_table([2, 200], 5.0, 0.06, 0.13, 3.0, pv_window=(1, 10)).attrs["pv_window_label"] is None
+
+
 # ----------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "call, match",
@@ -225,6 +335,10 @@ def test_ecoli_window_and_override():
         (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, cell_line="CHO"), "'cell_line'"),
         (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, pv_window=(500, 100)), "'pv_window': low"),
         (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, tip_speed_window=3), "'tip_speed_window'"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, n_impellers=2),
+         "'liquid_height1': required when n_impellers > 1"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, n_impellers=True), "'n_impellers'"),
+        (lambda: scaleup.scaleup_table([2, 50], 1.0, 0.05, 0.13, 1.5, mixing_time1_s=0), "'mixing_time1_s'"),
     ],
 )
 def test_bad_input_messages(call, match):
@@ -244,7 +358,7 @@ def _sources(fig):
     """{criterion: ColumnDataSource.data} of the scatter renderers."""
     out = {}
     for r in fig.renderers:
-        if type(r.glyph).__name__ == "Scatter":
+        if type(r.glyph).__name__ == "Scatter" and "criterion" in r.data_source.data:  # not the band's legend square
             out[r.data_source.data["criterion"][0]] = r.data_source.data
     return out
 
@@ -263,7 +377,9 @@ def test_pv_figure_carries_table_numbers_and_window(lesson_table):
     pd.testing.assert_frame_equal(lesson_table, before)  # caller's table untouched
     assert fig.x_scale.__class__.__name__ == "LogScale" and fig.y_scale.__class__.__name__ == "LogScale"
     assert fig.yaxis.axis_label == "P/V (W/m3)" and fig.xaxis.axis_label == "working volume (L)"
-    assert "HEK293 window 60-450" in fig.title.text
+    assert "HEK293 planning window (not a published limit) 60-450" in fig.title.text
+    legend = [item.label.value for item in fig.legend.items]
+    assert "band: HEK293 planning window (not a published limit) 60-450" in legend
     srcs = _sources(fig)
     assert list(srcs) == list(scaleup.CRITERIA)
     for crit, data in srcs.items():

@@ -297,7 +297,8 @@ def test_signing_regenerates_the_pdf_and_records_its_hash(work, monkeypatch):
         Path(pdf_path).write_bytes(b"%PDF-1.4\n" + box + "".join(blocks).encode())
         return Path(pdf_path)
 
-    monkeypatch.setitem(sys.modules, "pdkit.pdf", types.SimpleNamespace(html_to_pdf=html_to_pdf))
+    for _name in ("pdkit.pdf", "pdkit.reports.pdf"):  # both names of the module
+        monkeypatch.setitem(sys.modules, _name, types.SimpleNamespace(html_to_pdf=html_to_pdf))
     set_user(monkeypatch, "alice")
     run = _run_with_pdf(work)
     finalize_run(run, run / "manifest.json")
@@ -313,7 +314,8 @@ def test_signing_regenerates_the_pdf_and_records_its_hash(work, monkeypatch):
 
 @pytest.mark.slow
 def test_without_the_pdf_module_signing_says_so(work, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pdkit.pdf", None)  # import fails
+    for _name in ("pdkit.pdf", "pdkit.reports.pdf"):  # both names of the module
+        monkeypatch.setitem(sys.modules, _name, None)
     set_user(monkeypatch, "alice")
     run = _run_with_pdf(work)
     finalize_run(run, run / "manifest.json")
@@ -399,7 +401,8 @@ def test_a_failing_pdf_conversion_keeps_the_pdf_and_says_so(work, monkeypatch):
         Path(pdf_path).write_bytes(b"half a pdf")
         raise RuntimeError("chromium timed out after 60 s\nmore")
 
-    monkeypatch.setitem(sys.modules, "pdkit.pdf", types.SimpleNamespace(html_to_pdf=html_to_pdf))
+    for _name in ("pdkit.pdf", "pdkit.reports.pdf"):  # both names of the module
+        monkeypatch.setitem(sys.modules, _name, types.SimpleNamespace(html_to_pdf=html_to_pdf))
     set_user(monkeypatch, "alice")
     run = _run_with_pdf(work)
     finalize_run(run, run / "manifest.json")

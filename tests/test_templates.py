@@ -261,3 +261,40 @@ def test_doe_analysis_exact_robust_optimum_does_not_depend_on_the_seed(tmp_path)
     assert abs(a["robust_optimum_probability"] - b["robust_optimum_probability"]) < 1e-6
     for name, value in a["robust_optimum"].items():
         assert round(value, 3) == round(b["robust_optimum"][name], 3), name
+
+
+def test_doe_analysis_definitive_screening_worksheet_selects_the_true_model(tmp_path):
+    """Issue 17 item 1 through the CLI: the doe_design DSD worksheet (5 AAV factors, 16 runs) filled from a known
+    model in coded units, y = 50 + 4 A - 3 B + 2.5 A:B - 3 A^2 + N(0, 0.5) (A = DNA, B = PEI:DNA), analysed with
+    the defaults: the two-stage method of Jones & Nachtsheim (2017, JQT 49:1-15) is chosen from the design's
+    structure, selects exactly the true terms, reports its steps, and the optimum lies within 0.15 coded units of
+    the true one (A = 0.25, B = -1, i.e. 1.125 ug/1e6 cells and PEI:DNA 1.5)."""
+    import numpy as np
+    import pandas as pd
+
+    design = tmp_path / "design"
+    proc = run_cli("run", "doe_design", "-p", "design", "definitive_screening", "-p", "responses", '["y"]',
+                   "-o", str(design), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    sheet = pd.read_csv(design / "doe_worksheet.csv")
+    a = (sheet["dna_ug_per_1e6_cells (ug/1e6 cells)"] - 1.0) / 0.5
+    b = (sheet["pei_dna_ratio (w/w)"] - 2.5) / 1.0
+    sheet["y"] = 50 + 4 * a - 3 * b + 2.5 * a * b - 3 * a**2 + np.random.default_rng(11).normal(0, 0.5, len(sheet))
+    data = tmp_path / "dsd.csv"
+    sheet.to_csv(data, index=False)
+    goals = tmp_path / "goals.yaml"
+    goals.write_text("goals:\n  y: {goal: maximize, low: 40, high: 60}\n")
+    out = tmp_path / "analysis"
+    proc = run_cli("run", "doe_analysis", "-p", "data", str(data), "-p", "goals", str(goals), "-o", str(out),
+                   cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rec = read_records(out / "doe_analysis.ipynb")
+    assert rec["y_selection_method"] == "definitive screening"
+    assert set(rec["y_selected_terms"]) == {"dna_ug_per_1e6_cells", "pei_dna_ratio",
+                                            "dna_ug_per_1e6_cells:pei_dna_ratio", "dna_ug_per_1e6_cells^2"}
+    assert {row["stage"] for row in rec["y_selection_steps"]} == {"1 main effects", "2 second order"}
+    opt = rec["optimum_settings"]
+    assert abs((opt["dna_ug_per_1e6_cells"] - 1.0) / 0.5 - 0.25) < 0.15
+    assert abs(opt["pei_dna_ratio"] - 1.5) < 0.02
+    html = (out / "doe_analysis.html").read_text()
+    assert "Model selection" in html and "Jones &amp; Nachtsheim" in html and "-0.0000" not in html

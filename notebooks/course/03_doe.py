@@ -15,7 +15,7 @@
 # %% [markdown]
 # # Lesson 03 - Planning and analysing a designed experiment (DoE)
 #
-# *pdkit course, part 3 of 8. About 30 minutes.*
+# *pdkit course, part 3 of 15. About 30 minutes.*
 
 # %% [markdown]
 # ## Overview
@@ -49,7 +49,9 @@
 #    and alias chains;
 # 2. judge a design before running it: efficiency, variance inflation and power;
 # 3. fit a model in coded units, tell effects from coefficients, and reduce the model;
-# 4. fit a quadratic response surface, check it (lack of fit, predicted R^2) and predict from it.
+# 4. fit a quadratic response surface, check it (lack of fit, predicted R^2) and predict from it;
+# 5. map a design space on a critical quality attribute (ICH Q8(R2)) and explain why a region chosen
+#    on titer alone is not a design space.
 
 # %%
 import warnings
@@ -59,11 +61,13 @@ import pandas as pd
 import yaml
 
 import pdkit.plots
-from pdkit.doe import Factor, central_composite, evaluate, fit, fractional_factorial, maximize_desirability
-from pdkit.plots.doe import contour_plot, half_normal_plot
-from pdkit.tutorial import check
+from pdkit.doe import (Factor, central_composite, design_space, evaluate, fit, fractional_factorial,
+                       maximize_desirability)
+from pdkit.plots.doe import contour_plot, design_space_plot, half_normal_plot
+from pdkit.tutorial import check, choose, exercise, explain, hint, interpret, lesson_header
 
 pdkit.plots.setup()
+lesson_header("03");
 
 # %% [markdown]
 # ## Factors and a screening design
@@ -111,8 +115,9 @@ print(f"power per main effect: {ev.power['power'].min():.2f}")
 #
 # The study was run (in randomised order) and gives the pDNA titer for each run. We ask for the
 # main effects and all two-factor interactions (22 coefficients from 20 runs). `fit` first finds the
-# alias chains and keeps **one representative of each chain** - the first in model order - and drops
-# the others with a warning; the kept term estimates the sum of its chain. The model cannot say which
+# alias chains and keeps **one representative of each chain** - by effect heredity (the member whose
+# main effects are large), then the size of its main effects, then its name, never by column order -
+# and drops the others with a warning; the kept term estimates the sum of its chain. The model cannot say which
 # member of a chain is active; process knowledge or a follow-up experiment must.
 
 # %% tags=["nbval-check-output"]
@@ -190,8 +195,9 @@ pdkit.plots.show(contour_plot(titer_model, "vcd_1e6_per_ml", "repcap_goi_ratio")
 
 # %% [markdown]
 # Titer is not the only goal: more Rep/Cap raises titer but lowers % full, and a later harvest raises %
-# full but costs viability. **Desirability** (Derringer and Suich 1980) maps each predicted response to
-# 0-1 against its goal and maximises their geometric mean. The goals come from `aav_goals.yaml`.
+# full but costs viability. **Desirability** (Derringer and Suich 1980, *J Qual Technol* 12:214) maps
+# each predicted response to 0-1 against its goal and maximises their geometric mean. The goals come
+# from `aav_goals.yaml` (synthetic study settings).
 
 # %% tags=["nbval-check-output"]
 
@@ -209,30 +215,101 @@ print(f"overall desirability {best.overall:.2f}")
 # interval (not the confidence interval of the mean) to say what a single run will give.
 
 # %% [markdown]
-# ## Exercises
+# ## A design space is defined on quality, not on titer
 #
-# Use `screen`, `titer_full`, `factors` and the pdkit functions imported above.
+# ICH Q8(R2) defines the **design space** as "the multidimensional combination and interaction of input
+# variables (e.g., material attributes) and process parameters that have been demonstrated to provide
+# assurance of quality", and a **critical quality attribute (CQA)** as a physical, chemical, biological
+# or microbiological property that should be within an appropriate limit, range or distribution to
+# ensure the desired product quality. Vector titer is a *process performance* attribute: it decides
+# how many doses a batch gives and what they cost (lesson 08), but the dose is set by the fill, so a
+# low-titer batch is not a worse-quality product. For AAV the CQAs that transfection settings move are
+# the **full/empty ratio** (FDA's 2020 CMC guidance for gene-therapy INDs lists empty and partial capsids
+# under purity), **potency** (infectivity and expression) and **aggregates**; for LV, the ratio of
+# functional to physical particles plays the role of % full.
+#
+# The synthetic study measured only one CQA, % full; potency and aggregates would be modelled the same
+# way if they had been measured. `design_space` estimates, on a grid of two factors (the others held at
+# their centre), the probability that a **new run** meets the acceptance criterion, including the
+# model's own uncertainty. The criterion below (% full >= 22) is the synthetic study's illustrative
+# acceptance criterion from `aav_goals.yaml`; a titer floor is mapped separately, as a performance
+# constraint, to show how different the two regions are.
+
+# %% tags=["nbval-check-output"]
+specs = {k: tuple(v) for k, v in yaml.safe_load(open("../../data_samples/doe/aav_goals.yaml"))["specs"].items()}
+grid_xy = dict(x="vcd_1e6_per_ml", y="repcap_goi_ratio", grid=25, n_draws=1000, seed=1)
+cqa_space = design_space({"full_pct": fits["full_pct"]}, {"full_pct": specs["full_pct"]}, **grid_xy)
+titer_space = design_space({"log10_vg_titer": titer_model}, {"log10_vg_titer": specs["log10_vg_titer"]}, **grid_xy)
+in_cqa, in_titer = cqa_space >= 0.9, titer_space >= 0.9
+print(f"criteria: % full >= {specs['full_pct'][0]:g} (CQA); log10 titer >= {specs['log10_vg_titer'][0]:g} (performance)")
+print(f"share of the grid with P >= 0.9: CQA {float(in_cqa.mean()):.0%}, titer {float(in_titer.mean()):.0%}, "
+      f"both {float((in_cqa & in_titer).mean()):.0%}")
+
+# %%
+pdkit.plots.show(design_space_plot(cqa_space, probability=0.9))
 
 # %% [markdown]
-# **Exercise 1.** The table shows coefficients. What is the **effect** of temperature on the pDNA titer - the change in mg/L when temperature goes from its low (30 degC) to its high (42 degC) setting?
+# The CQA region excludes the **highest** Rep/Cap:GOI ratios - exactly where titer is highest - and
+# only about a fifth of the grid satisfies both: a "design space" drawn on titer alone would point straight at
+# the settings that make the most empty capsids.
+# The region you would file is the one where every CQA is assured (here % full), intersected with the
+# performance you need; within it you choose a robust set point (`maximize_probability`) and confirm
+# it with runs at scale (a design space built at small scale has to be justified for the commercial
+# scale; lesson 05).
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise cell prints one line: *Right!*, *Close* or *Not right yet* with a hint - never the
+# answer. A calculation marked *your own numbers* prints **your** values when you run it (they differ
+# between trainees). A choice needs a one- or two-sentence justification; a written answer is recorded
+# for your trainer, who marks it against a model answer. Stuck? `hint("<exercise id>", 1)` gives a
+# nudge and `hint("<exercise id>", 2)` the method.
+#
+# Use `screen`, `titer_model`, `fits`, `cqa_space`, `titer_space` and the pdkit functions above.
+
+# %% [markdown]
+# **Exercise 1 (effect or coefficient?).** The table shows coefficients. What is the **effect** of
+# temperature on the pDNA titer - the change in mg/L when temperature goes from its low (30 degC) to
+# its high (42 degC) setting?
 
 # %% pdkit={"exercise": "03_doe.temperature_effect"} tags=["exercise"]
 answer = None  # replace None with your answer (a number, or text where asked)
 check("03_doe.temperature_effect", answer);
 
 # %% [markdown]
-# **Exercise 2.** With the full quadratic model `titer_full`, what titer in vg/mL (not log10) is predicted for 1.2 ug DNA per 1e6 cells, PEI:DNA 2.0, Rep/Cap:GOI 2.0, 3.0e6 cells/mL and harvest at 60 h? (`predict` takes a DataFrame with one column per factor, in actual units.)
-
-# %% pdkit={"exercise": "03_doe.predicted_titer"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("03_doe.predicted_titer", answer);
-
-# %% [markdown]
-# **Exercise 3.** How many runs does a face-centred central composite design in three factors with 4 centre runs have? (You may build one with `central_composite(factors[:3], alpha="face", center=4)`.)
+# **Exercise 2 (planning, your own numbers).** Run the cell: it prints the number of factors and
+# centre runs of *your* planned face-centred central composite design. How many runs do you book in the
+# bioreactor schedule?
 
 # %% pdkit={"exercise": "03_doe.ccd_runs"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
+v = exercise("03_doe.ccd_runs")
+answer = None  # replace None with your answer, computed with v.<name> (e.g. v.rpm)
 check("03_doe.ccd_runs", answer);
+
+# %% [markdown]
+# **Exercise 3 (choose and justify).** Which region of the AAV transfection study would you propose
+# as a design space in a filing?
+#
+# * (a) The region with the highest predicted titer, because titer sets the number of doses.
+# * (b) The region where the probability that a new run meets the % full acceptance criterion (and
+#   every other CQA criterion) is high, intersected with the titer you need, and verified at scale.
+# * (c) The whole experimental region, because every setting in it was tested.
+# * (d) The single desirability optimum, because it balances all responses.
+
+# %% pdkit={"exercise": "03_doe.design_space_choice"} tags=["exercise"]
+choice = None  # replace None with the letter of your choice, e.g. "b"
+why = ""  # explain your choice in one or two sentences
+choose("03_doe.design_space_choice", choice, why=why);
+
+# %% [markdown]
+# **Exercise 4 (written answer, marked by your trainer).** Explain to a colleague why vector titer
+# alone cannot define the design space of the AAV transfection, which critical quality attributes you
+# would add to the next study, and where titer belongs in the control strategy.
+
+# %% pdkit={"exercise": "03_doe.cqa_not_titer"} tags=["exercise"]
+text = ""  # your answer in a few sentences
+explain("03_doe.cqa_not_titer", text);
 
 # %% [markdown]
 # ## Summary
@@ -251,4 +328,24 @@ check("03_doe.ccd_runs", answer);
 # ## What's next
 #
 # Lesson 04 purifies what upstream made. The reports `pdkit run doe_design` and `pdkit run
-# doe_analysis` build and analyse designs like these from a factor file and a results table.
+# doe_analysis` build and analyse designs like these from a factor file and a results table. Lesson 13
+# (`13_qbd_control_strategy`) places the design space in the whole QbD chain, from the target product
+# profile and CQAs to the control strategy.
+
+# %% [markdown]
+# ### Sources
+#
+# 1. ICH Q8(R2) *Pharmaceutical Development* (2009): definitions of design space and critical quality
+#    attribute (glossary).
+# 2. FDA (January 2020) CMC Information for Human Gene Therapy INDs: empty and partial capsids,
+#    aggregates and potency among the tests of an AAV product.
+# 3. Montgomery DC. *Design and Analysis of Experiments*, 8th ed., Wiley, chapters 8 (two-level
+#    fractional factorials) and 11 (response surfaces).
+# 4. Derringer G, Suich R (1980) Simultaneous optimization of several response variables. J Qual
+#    Technol 12:214-219.
+# 5. Lenth RV (1989) Quick and easy analysis of unreplicated factorials. Technometrics 31:469-473
+#    (Lenth's PSE and margin of error).
+# 6. Zhao H et al. (2020) Mol Ther Methods Clin Dev 18:312-320 (a DoE over plasmid ratios, DNA amount
+#    and cell density).
+# 7. Synthetic study settings and acceptance criteria: `data_samples/doe/README.md` and
+#    `aav_goals.yaml` (illustrative, not product specifications).

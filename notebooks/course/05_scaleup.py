@@ -15,7 +15,7 @@
 # %% [markdown]
 # # Lesson 05 - Scale-up from the bench to 200 L and 2000 L
 #
-# *pdkit course, part 5 of 8. About 25 minutes.*
+# *pdkit course, part 5 of 15. About 25 minutes.*
 
 # %% [markdown]
 # ## Overview
@@ -44,9 +44,10 @@ import pandas as pd
 import pdkit.plots
 from pdkit import scaleup
 from pdkit.plots.scaleup import pv_figure, tip_speed_figure
-from pdkit.tutorial import check
+from pdkit.tutorial import check, choose, exercise, explain, hint, interpret, lesson_header
 
 pdkit.plots.setup()
+lesson_header("05");
 
 # %% [markdown]
 # ## Learning objectives
@@ -69,14 +70,17 @@ pdkit.plots.setup()
 # bioreactor with two pitched-blade impellers. Its settings were found to give good growth and
 # transfection; they are the numbers to carry to scale.
 #
-# The relations (domain primer, *Scale-up and facility*; Nienow 1997 for mixing; van 't Riet 1979
-# for kLa):
+# The relations (course primer, `docs/course/primer.md`, *Scale-up and facility*; Nienow 1997 for
+# mixing; van 't Riet 1979 for kLa):
 #
 # * Reynolds number $Re = \rho N D^2 / \mu$; turbulent above about $10^4$, where the power number
-#   $N_p$ is constant (about 5 Rushton, 1.3-1.7 pitched blade, 0.3 hydrofoil per impeller);
+#   $N_p$ of a baffled tank is constant - take it from the impeller supplier or, better, measure it;
 # * power $P = N_p \rho N^3 D^5$ and power per volume $P/V$; tip speed $\pi N D$;
 # * 95 % mixing time $\theta_{95} = 5.9\,T^{2/3} \varepsilon^{-1/3} (D/T)^{-1/3}$ with
-#   $\varepsilon = P/(\rho V)$ (A. W. Nienow, *Chem. Eng. Sci.* 52 (1997) 2557);
+#   $\varepsilon = P/(\rho V)$ (A. W. Nienow, *Chem. Eng. Sci.* 52 (1997) 2557) - derived for a
+#   **single impeller with liquid height H equal to the tank diameter T** (see the caveat below);
+#   in turbulent flow $N\theta_{95}$ is constant for a given geometry, whatever the number of impellers,
+#   which is how `scaleup.mixing_time_multi_impeller` scales a *measured* mixing time;
 # * $k_La = 0.026\,(P/V)^{0.4} u_s^{0.5}$ (1/s, SI units, coalescing media; K. van 't Riet,
 #   *Ind. Eng. Chem. Process Des. Dev.* 18 (1979) 357), with $u_s$ the superficial gas velocity.
 
@@ -85,7 +89,8 @@ V1_L = 2.0        # working volume, L
 N1_RPM = 300.0    # impeller speed, rpm
 D1 = 0.06         # impeller diameter, m
 T1 = 0.13         # tank diameter, m
-NP = 3.0          # two pitched-blade impellers, about 1.5 each (sum for a multi-impeller shaft)
+NP = 3.0          # two pitched-blade impellers at an ASSUMED 1.5 each; summing holds only for
+                  # impellers spaced far enough apart not to interact - measure the shaft's power
 VVM = 0.05        # sparge rate, gas volume per liquid volume per minute
 
 # %% tags=["nbval-check-output"]
@@ -99,15 +104,34 @@ us1 = scaleup.superficial_gas_velocity(VVM, v1, T1)
 kla1 = scaleup.kla_van_t_riet(pv1, us1) * 3600   # 1/s -> 1/h
 print(f"Re = {re1:.0f} (turbulent: {scaleup.is_turbulent(n1, D1)})")
 print(f"P/V = {pv1:.1f} W/m3, tip speed = {tip1:.2f} m/s")
-print(f"mixing time = {theta1:.2f} s, kLa = {kla1:.1f} 1/h at {VVM} vvm")
+h1 = v1 / (math.pi / 4 * T1**2)       # liquid height from volume and tank diameter, m
+print(f"single-impeller mixing-time estimate = {theta1:.2f} s (H/T = {h1 / T1:.2f}, two impellers)")
+print(f"kLa = {kla1:.1f} 1/h at {VVM} vvm")
 
 # %% [markdown]
-# The flow is turbulent, so the constant-power-number relations hold. The P/V lies inside the
-# window HEK293 suspension cultures are reported to tolerate, about 60-450 W/m3 (domain primer),
-# which pdkit stores as `scaleup.CELL_LINE_WINDOWS`:
+# The flow is turbulent, so the constant-power-number relations hold.
+#
+# **Caveat: this vessel has two impellers.** Nienow's correlation was derived for one impeller with
+# H = T. With several impellers on a taller shaft the liquid between the impellers' circulation zones
+# exchanges slowly, and measured mixing times are longer and grow steeply with the aspect ratio H/T
+# (Cooke, Middleton and Bush 1988, for multiple Rushton turbines). So the value
+# printed above is a **lower bound** for this shaft, not its mixing time. `pdkit.scaleup` deliberately
+# ships no absolute multiple-impeller correlation: the $(H/T)^{2.43}$ dependence quoted for multiple
+# Rushton turbines could not be checked against its primary text, so it is not encoded. Instead,
+# measure the mixing time (e.g. by a pH or conductivity tracer) at the bench and scale it: in turbulent
+# flow $N\theta_{95}$ is constant for geometrically similar vessels (same impellers, D/T, H/T and
+# spacing), so $\theta_{95} = \theta_{ref} N_{ref}/N$ (`scaleup.mixing_time_multi_impeller`). The same
+# holds for the correlation's **ratios**: any correction factor that depends only on H/T and the number
+# of impellers cancels in theta(large)/theta(small), while the absolute times stay underestimated.
+#
+# The P/V is compared with a declared window for the cell line. pdkit ships a **planning window** for
+# HEK293, 60-450 W/m3 (`scaleup.CELL_LINE_WINDOWS`, labelled in `scaleup.CELL_LINE_WINDOW_LABELS` and in
+# the plots); no primary source for these bounds was found, so it is not a published tolerance limit for
+# your clone and medium - justify your own from growth and quality data at the bench:
 
 # %% tags=["nbval-check-output"]
 print(scaleup.CELL_LINE_WINDOWS["HEK293"])
+print(scaleup.CELL_LINE_WINDOW_LABELS["HEK293"])
 
 # %% [markdown]
 # ## Four ways to scale up
@@ -125,16 +149,19 @@ print(scaleup.CELL_LINE_WINDOWS["HEK293"])
 # | mixing time | 0 | same speed; P/V and tip speed explode |
 #
 # `scaleup.scaleup_table` applies each criterion at every volume and flags results outside the
-# declared P/V window (here the HEK293 window) or in non-turbulent flow.
+# declared P/V window (here the HEK293 planning window) or in non-turbulent flow. Given the shaft's
+# liquid height and number of impellers it also says what its mixing time is (`mixing_time_basis`):
+# without a measured bench value, the single-impeller lower bound.
 
 # %% tags=["nbval-check-output"]
 table = scaleup.scaleup_table(
     [V1_L, 200.0, 2000.0], n1_rps=n1, d1=D1, tank_diameter1=T1, power_number=NP,
-    vvm=VVM, cell_line="HEK293",
+    vvm=VVM, cell_line="HEK293", liquid_height1=h1, n_impellers=2,
 )
 cols = ["criterion", "volume_l", "impeller_diameter_m", "n_rpm", "p_per_v_w_m3",
         "tip_speed_m_s", "mixing_time_s", "kla_per_h", "pv_ok"]
 print(table[cols].round(3).to_string(index=False))
+print("mixing_time_s:", table["mixing_time_basis"].iloc[0])
 
 # %% [markdown]
 # `pdkit.plots.scaleup` draws the table: P/V against volume for each criterion on log axes, with
@@ -155,7 +182,10 @@ pdkit.plots.show(tip_speed_figure(table))
 # Read the table row by row:
 #
 # * **Constant P/V** stays in the window by construction, but the tip speed roughly doubles from
-#   2 L to 2000 L and the mixing time grows several-fold: large tanks mix more slowly.
+#   2 L to 2000 L and the mixing time grows several-fold: large tanks mix more slowly. (The
+#   `mixing_time_s` column is the single-impeller lower bound, as `mixing_time_basis` says: read it as a
+#   ratio between scales; pass a measured 2 L value as `mixing_time1_s` and the column becomes that
+#   value scaled to each vessel.)
 # * **Constant tip speed** protects against tip shear but drops P/V below the HEK293 window at
 #   200 L and 2000 L (flagged `False`): poorer mixing and oxygen transfer.
 # * **Constant Re** is useless here: P/V falls by orders of magnitude.
@@ -190,36 +220,65 @@ print(pv_rows[["volume_l", "tank_diameter_m", "u_s_m_s", "kla_per_h"]].round(5).
 # %% [markdown]
 # ## Exercises
 #
+# Each exercise cell prints one line: *Right!*, *Close* or *Not right yet* with a hint - never the
+# answer. A calculation marked *your own numbers* prints **your** values when you run it (they differ
+# between trainees). A choice needs a one- or two-sentence justification; a written answer is recorded
+# for your trainer, who marks it against a model answer. Stuck? `hint("<exercise id>", 1)` gives a
+# nudge and `hint("<exercise id>", 2)` the method.
+#
+# Use `scaleup`, `table` and the reference settings `V1_L`, `N1_RPM`, `D1`, `T1`, `NP`, `VVM`.
+
+# %% [markdown]
 # **Exercise 1.** A 50 L pilot bioreactor is geometrically similar to the 2 L reference. What is its
-# impeller diameter in m? (Hint: `scaleup.geometric_scale`.)
+# impeller diameter in m?
 
 # %% pdkit={"exercise": "05_scaleup.impeller_diameter_50L"} tags=["exercise"]
 answer = None  # replace None with your answer (a number, or text where asked)
 check("05_scaleup.impeller_diameter_50L", answer);
 
 # %% [markdown]
-# **Exercise 2.** Keeping P/V constant, what impeller speed (rpm) do you set in the 50 L vessel?
+# **Exercise 2.** Keeping power per volume constant, what impeller speed (rpm) do you set in the
+# 50 L vessel? Is its tip speed then higher or lower than at 2 L?
 
 # %% pdkit={"exercise": "05_scaleup.speed_pv_50L"} tags=["exercise"]
 answer = None  # replace None with your answer (a number, or text where asked)
 check("05_scaleup.speed_pv_50L", answer);
 
 # %% [markdown]
-# **Exercise 3.** At 2000 L (scaled at constant P/V) the sparge rate is raised from 0.05 to 0.10 vvm.
-# What is van 't Riet's kLa in **1/s** (coalescing medium)? Use the 2000 L tank diameter from the
-# table.
+# **Exercise 3 (derive it, your own numbers).** Run the cell: it prints *your* target volume. By what
+# factor does the single-impeller estimate of the 95 % mixing time grow when the 2 L vessel is scaled
+# geometrically to that volume at constant P/V? Derive the scaling law from the correlation rather than
+# building a table.
 
-# %% pdkit={"exercise": "05_scaleup.kla_2000L_01vvm"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("05_scaleup.kla_2000L_01vvm", answer);
+# %% pdkit={"exercise": "05_scaleup.mixing_ratio_own_volume"} tags=["exercise"]
+v = exercise("05_scaleup.mixing_ratio_own_volume")
+answer = None  # replace None with your answer, computed with v.<name> (e.g. v.rpm)
+check("05_scaleup.mixing_ratio_own_volume", answer);
 
 # %% [markdown]
-# **Exercise 4.** With P/V held constant, by what factor is the 95 % mixing time at 200 L longer than
-# at 2 L?
+# **Exercise 4 (choose and justify).** You scale the HEK293 transfection process from the 2 L bench to
+# the 2000 L commercial bioreactor. Which scale-up basis do you write into the scale-up plan?
+#
+# * (a) Constant impeller speed, so that the mixing time stays the same.
+# * (b) Constant Reynolds number, so that the flow regime is identical.
+# * (c) Constant power per volume inside a justified P/V window, with tip speed, mixing time, kLa and CO2
+#   removal checked as secondary criteria and confirmed by pilot runs.
+# * (d) Constant tip speed, because shear at the blade tip is the only risk for animal cells.
 
-# %% pdkit={"exercise": "05_scaleup.mixing_time_ratio_200L"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("05_scaleup.mixing_time_ratio_200L", answer);
+# %% pdkit={"exercise": "05_scaleup.criterion_choice"} tags=["exercise"]
+choice = None  # replace None with the letter of your choice, e.g. "b"
+why = ""  # explain your choice in one or two sentences
+choose("05_scaleup.criterion_choice", choice, why=why);
+
+# %% [markdown]
+# **Exercise 5 (written answer, marked by your trainer).** The reference vessel has two impellers.
+# Explain why the mixing time printed by the lesson is a lower bound for it, why the ratio between two
+# geometrically similar vessels is still usable, and what you would do to know the actual mixing time at
+# 2000 L.
+
+# %% pdkit={"exercise": "05_scaleup.multi_impeller_mixing"} tags=["exercise"]
+text = ""  # your answer in a few sentences
+explain("05_scaleup.multi_impeller_mixing", text);
 
 # %% [markdown]
 # ## Summary
@@ -228,8 +287,12 @@ check("05_scaleup.mixing_time_ratio_200L", answer);
 #   computes each with stated units and correlations.
 # * Geometric scale-up fixes the lengths; the chosen criterion fixes the speed, and every other
 #   quantity then follows and must be checked.
-# * For HEK293 suspension culture, constant P/V within about 60-450 W/m3 is the usual basis;
-#   tip speed, mixing time and oxygen transfer are the trade-offs to watch.
+# * For HEK293 suspension culture, constant P/V within a declared window (pdkit's planning window is
+#   60-450 W/m3; justify your own) is the usual basis; tip speed, mixing time and oxygen transfer are the
+#   trade-offs to watch.
+# * Nienow's mixing-time correlation is for one impeller at H = T: for a multi-impeller shaft it is a
+#   lower bound; use it for ratios between geometrically similar vessels, measure the absolute time and
+#   scale the measurement with `scaleup.mixing_time_multi_impeller` ($N\theta_{95}$ constant).
 
 # %% [markdown]
 # ## What's next
@@ -237,3 +300,17 @@ check("05_scaleup.mixing_time_ratio_200L", answer);
 # Lesson 6 follows a lot out of the bioreactor and through **release testing**: specifications as
 # data, USP rounding, censored results and the certificate of analysis
 # ([06_release_testing.ipynb](06_release_testing.ipynb)).
+
+# %% [markdown]
+# ### Sources
+#
+# 1. Nienow AW (1997) On impeller circulation and mixing effectiveness in the turbulent flow regime.
+#    Chem Eng Sci 52:2557-2565 (single impeller, H = T).
+# 2. Cooke M, Middleton JC, Bush JR (1988) Mixing and mass transfer in filamentous fermentations.
+#    Proc. 2nd Int. Conf. Bioreactor Fluid Dynamics, BHRA, Cranfield (mixing times with multiple
+#    impellers; the exact form of their correlation could not be verified, so pdkit does not encode it).
+# 3. van 't Riet K (1979) Review of measuring methods and results in nonviscous gas-liquid mass
+#    transfer in stirred vessels. Ind Eng Chem Process Des Dev 18:357-364.
+# 4. Course primer, `docs/course/primer.md` (a curated summary that names the primary source of each
+#    value). The HEK293 P/V window of `scaleup.CELL_LINE_WINDOWS` (60-450 W/m3) is a planning window,
+#    not a published limit.

@@ -15,17 +15,25 @@
 # %% [markdown]
 # # Lesson 06 - Release testing and certificates of analysis
 #
-# *pdkit course, part 6 of 8. About 25 minutes.*
+# *pdkit course, part 6 of 15. About 25 minutes.*
 
 # %% [markdown]
 # ## Overview
 #
-# Before a lot of drug substance can be used, Quality Control tests it against its
-# **specification** and Quality Assurance decides its disposition. The decision must be
-# reproducible to the last digit: how a result is rounded, what a "< LOQ" result means and what
-# happens when a test is missing are all written rules. In this lesson you evaluate GMP plasmid
-# DNA lots with `pdkit.specs` and produce a certificate of analysis (CoA) with
-# `pdkit.certificate`.
+# Before a lot - of a starting material, a drug substance or a drug product - can be used, Quality
+# Control tests it against its **specification** and Quality Assurance decides its disposition. The
+# decision must be reproducible to the last digit: how a result is rounded, what a "< LOQ" result
+# means and what happens when a test is missing are all written rules. In this lesson you evaluate
+# plasmid DNA lots with `pdkit.specs`, produce a certificate of analysis (CoA) with
+# `pdkit.certificate`, and then do the same for AAV drug-substance lots.
+#
+# **What the plasmid is decides whose limits apply.** A plasmid that *is* the medicinal product (a DNA
+# vaccine or non-viral gene therapy) is a drug substance. A plasmid used to transfect the packaging
+# cells of an AAV or LV process is a **starting material** of the vector (EU: Directive 2001/83/EC,
+# Annex I, Part IV, section 3.2.1, as amended by Directive 2009/120/EC; GMP principles applied on a risk
+# basis per EU GMP Part IV and EMA's 2021 questions and answers on starting materials of biological
+# origin; lesson 01). For a starting material the vector manufacturer sets and justifies the
+# acceptance criteria; the plasmid supplier's CoA is checked against them on receipt.
 
 # %% [markdown]
 # ## Prerequisites
@@ -40,7 +48,9 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from pdkit import certificate, specs
-from pdkit.tutorial import check
+from pdkit.tutorial import check, choose, exercise, explain, hint, interpret, lesson_header
+
+lesson_header("06");
 
 SPEC = "../../data_samples/specs/plasmid_gmp_spec.yaml"
 RESULTS = "../../data_samples/release/plasmid_release_synthetic.csv"
@@ -59,16 +69,21 @@ RESULTS = "../../data_samples/release/plasmid_release_synthetic.csv"
 # %% [markdown]
 # ## A specification is data
 #
-# The plasmid specification lists each attribute with its method and criterion. Its limits follow
-# the EMA column of Table 2 in *J Biol Eng* (2024) doi:10.1186/s13036-024-00411-w (supercoiled
-# >= 90 %, endotoxin <= 10 EU/mg, host protein and gDNA <= 10 ug/mg, A260/280 1.75-1.85) and
-# *Cancer Gene Ther* (2015) 22:85 (concentration 2.0 +/- 0.2 mg/mL); the FDA column would allow
-# supercoiled >= 80 % and endotoxin <= 40 EU/mg (domain primer). Which regulator's numbers apply is a
-# product decision recorded in the file.
+# The plasmid specification lists each attribute with its method and criterion. **Treat its limits
+# as an example internal specification, not as regulatory limits.** They were taken from the
+# "EMA" column of Table 2 of a lab-scale DNA-vaccine study (*J Biol Eng* 2024,
+# doi:10.1186/s13036-024-00411-w: supercoiled >= 90 %, endotoxin <= 10 EU/mg, host protein and gDNA
+# <= 10 ug/mg, A260/A280 1.75-1.85) and from one clinical plasmid's QC table (*Cancer Gene Ther* 2015,
+# 22:85: concentration 2.0 +/- 0.2 mg/mL) - secondary sources, not the regulators' documents. The
+# primary documents for a plasmid *drug substance* - FDA's guidance on plasmid DNA vaccines (November
+# 2007) and WHO TRS 1028, Annex 2 (2021) - define *which* tests to run; for a plasmid *starting
+# material* no regulation sets numbers at all. A real specification states, per limit, how it was
+# justified (development and stability data, impact on the vector, the supplier's capability).
 
 # %% tags=["nbval-check-output"]
 spec = specs.load_spec(SPEC)
 print(spec.product, "version", spec.version, "effective", spec.effective_date)
+print("status: EXAMPLE internal specification for training (limits not from a regulation)")
 for a in spec.attributes:
     print(f"{a.name:26s} {a.criterion_text:28s} {a.unit:6s} {a.method}")
 
@@ -123,7 +138,9 @@ print(notable[["lot", "attribute", "reported", "unit", "criterion", "result", "n
 # with the disposition and signature lines for QC and QA. `certificate.certificate_html` renders it
 # as a self-contained, print-ready HTML page (here shown inline); `certificate.write_certificates`
 # writes one file per lot. The CoA documents the QC result; the release itself is QA's decision
-# (and, in the EU, the Qualified Person's certification).
+# (and, in the EU, a Qualified Person certifies each batch of the finished medicinal product). For a
+# plasmid bought as a starting material, the vector manufacturer's QA approves its *use* after checking
+# the supplier's CoA against its own acceptance criteria (typically confirming identity itself).
 
 # %%
 html = certificate.certificate_html(ev, "PD-24-003", spec, organisation="pdkit course (synthetic data)",
@@ -133,43 +150,67 @@ display(HTML(html))
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** A host gDNA result of 4.5 ug/mg is compared with "<= 10" ug/mg (whole numbers).
-# What value is reported?
-
-# %% pdkit={"exercise": "06_release_testing.usp_rounding"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("06_release_testing.usp_rounding", answer);
-
-# %% [markdown]
-# **Exercise 2.** Evaluate the AAV lots in `../../data_samples/release/aav_release_synthetic.csv`
-# against `../../data_samples/specs/aav_ds_spec.yaml` (store the evaluation as `ev_aav`). How many
-# lots meet specification?
-
-# %% pdkit={"exercise": "06_release_testing.aav_lots_meeting_spec"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("06_release_testing.aav_lots_meeting_spec", answer);
+# Each exercise cell prints one line: *Right!*, *Close* or *Not right yet* with a hint - never the
+# answer. A calculation marked *your own numbers* prints **your** values when you run it (they differ
+# between trainees). A choice needs a one- or two-sentence justification; a written answer is recorded
+# for your trainer, who marks it against a model answer. Stuck? `hint("<exercise id>", 1)` gives a
+# nudge and `hint("<exercise id>", 2)` the method.
+#
+# Use `specs`, `certificate`, `spec`, `ev` and the paths above.
 
 # %% [markdown]
-# **Exercise 3.** Using `ev_aav`: which value is reported for full capsids (%) of lot AV-25-02?
+# **Exercise 1 (calculation, your own numbers).** Run the cell: it prints *your* product's
+# concentration and dose. Endotoxin limits come from USP <85>: limit = K/M, with K = 5 EU/kg (per
+# hour, parenteral, non-intrathecal) and M the maximum dose per kg given within one hour. What is the
+# limit in EU/mL?
 
-# %% pdkit={"exercise": "06_release_testing.aav_full_capsids_reported"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("06_release_testing.aav_full_capsids_reported", answer);
+# %% pdkit={"exercise": "06_release_testing.endotoxin_limit_own_product"} tags=["exercise"]
+v = exercise("06_release_testing.endotoxin_limit_own_product")
+answer = None  # replace None with your answer, computed with v.<name> (e.g. v.rpm)
+check("06_release_testing.endotoxin_limit_own_product", answer);
 
 # %% [markdown]
-# **Exercise 4.** Endotoxin limits come from USP <85>: limit = K/M, with K = 5 EU/kg (per hour, for
-# non-intrathecal routes) and M the maximum dose per kg given within one hour. An AAV drug product
-# at 2.0e13 vg/mL is infused at 1.5e14 vg/kg within one hour. What is the limit in EU/mL?
+# **Exercise 2 (interpret a result).** Evaluate the AAV lots in
+# `../../data_samples/release/aav_release_synthetic.csv` against
+# `../../data_samples/specs/aav_ds_spec.yaml`. Which lots meet specification, which lot does not meet it,
+# on which attribute, and which lot is incomplete? Fill in every field (a list for `lots_meeting`).
 
-# %% pdkit={"exercise": "06_release_testing.endotoxin_limit_km"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("06_release_testing.endotoxin_limit_km", answer);
+# %% pdkit={"exercise": "06_release_testing.aav_dispositions"} tags=["exercise"]
+answer = {"lots_meeting": None, "lot_failing": None, "failing_attribute": None, "lot_incomplete": None}  # fill in every field
+interpret("06_release_testing.aav_dispositions", answer);
+
+# %% [markdown]
+# **Exercise 3 (choose and justify).** A plasmid lot's supercoiled result is 89.94 %. The
+# specification is written as ">= 90 %" (no decimals). What do you report, and what is the result
+# against the limit?
+#
+# * (a) Report 89.94 % - it fails, because 89.94 is below 90.
+# * (b) Report 90 % - it meets the limit, because the result is rounded to the limit's last digit before
+#   comparison.
+# * (c) Report 89.9 % - it fails, because results are always reported to one decimal place.
+# * (d) Report 89.94 % and open an OOS investigation before deciding.
+
+# %% pdkit={"exercise": "06_release_testing.rounding_choice"} tags=["exercise"]
+choice = None  # replace None with the letter of your choice, e.g. "b"
+why = ""  # explain your choice in one or two sentences
+choose("06_release_testing.rounding_choice", choice, why=why);
+
+# %% [markdown]
+# **Exercise 4 (written answer, marked by your trainer).** Plasmid lot PD-24-004 has every result
+# except sterility. The production manager wants to start next week's AAV transfection with it
+# "because the other results are fine and sterility is always passing". What do you answer, and which
+# quality-system steps follow?
+
+# %% pdkit={"exercise": "06_release_testing.incomplete_lot"} tags=["exercise"]
+text = ""  # your answer in a few sentences
+explain("06_release_testing.incomplete_lot", text);
 
 # %% [markdown]
 # ## Summary
 #
 # * A specification is a controlled document; pdkit keeps it as validated YAML with each limit's
-#   source.
+#   source. For a plasmid used to make a viral vector (a starting material) the limits are the vector
+#   manufacturer's justified internal specification; the sample file's limits are an example only.
 # * Results are converted, rounded half up to the limit's precision (USP General Notices 7.20) and
 #   only then compared; censored results follow explicit rules.
 # * Dispositions: *meets specification*, *does not meet* (any failure) or *incomplete* (any missing
@@ -180,4 +221,20 @@ check("06_release_testing.endotoxin_limit_km", answer);
 #
 # Lesson 7 asks where specification limits come from and whether a process can meet them:
 # tolerance intervals, capability, trending and shelf life
-# ([07_specs_capability_stability.ipynb](07_specs_capability_stability.ipynb)).
+# ([07_specs_capability_stability.ipynb](07_specs_capability_stability.ipynb)). Lesson 11
+# (`11_plasmid_starting_material`) evaluates plasmid lots against a starting-material specification.
+
+# %% [markdown]
+# ### Sources
+#
+# 1. USP General Notices 7.20 (rounding rules); USP <85> Bacterial Endotoxins Test (limit = K/M).
+# 2. Directive 2001/83/EC, Annex I, Part IV, section 3.2.1 (as amended by Directive 2009/120/EC);
+#    EudraLex Volume 4, Part IV (2017); EMA (2021) Q&A on GMP principles for starting materials of
+#    biological origin used to transfer genetic material.
+# 3. FDA (November 2007) *Considerations for Plasmid DNA Vaccines for Infectious Disease Indications*;
+#    WHO Technical Report Series 1028, Annex 2 (2021): test lists for a plasmid drug substance.
+# 4. J Biol Eng (2024) doi:10.1186/s13036-024-00411-w, Table 2 and Cancer Gene Ther (2015) 22:85-94,
+#    Table 2: secondary sources of the example internal specification's numbers.
+# 5. FDA (January 2020) CMC Information for Human Gene Therapy INDs (AAV release tests).
+# 6. Course primer, `docs/course/primer.md` (a curated summary that names the primary source of each
+#    value).

@@ -15,14 +15,16 @@
 # %% [markdown]
 # # Lesson 07 - Specifications, capability and stability
 #
-# *pdkit course, part 7 of 8. About 30 minutes.*
+# *pdkit course, part 7 of 15. About 30 minutes.*
 
 # %% [markdown]
 # ## Overview
 #
 # Specification limits must be wide enough for a well-run process to meet them and tight enough to
 # guarantee quality, clinically and over the whole shelf life. This lesson uses 30 development lots
-# of a plasmid drug substance and multi-batch stability studies to (1) propose limits with
+# of a plasmid (the statistics are the same whether the plasmid is a DNA-vaccine drug substance or, as
+# in a viral-vector process, a starting material whose limits the vector manufacturer sets; lessons 01
+# and 06) and multi-batch stability studies to (1) propose limits with
 # tolerance intervals, (2) judge capability, (3) trend lots on an I-MR control chart with Nelson's
 # rules and (4) estimate a shelf life following ICH Q1E.
 
@@ -41,9 +43,10 @@ import pdkit.plots
 from pdkit import stability, stats, trending
 from pdkit.plots.stability import stability_figure
 from pdkit.plots.trending import capability_figure, imr_figure
-from pdkit.tutorial import check
+from pdkit.tutorial import check, choose, exercise, explain, hint, interpret, lesson_header
 
 pdkit.plots.setup()
+lesson_header("07");
 
 # %% tags=["nbval-check-output"]
 lots = pd.read_csv("../../data_samples/spec_setting/plasmid_dev_lots_synthetic.csv")
@@ -68,9 +71,9 @@ print(wide.shape)
 # A confidence interval bounds the *mean*; a **tolerance interval** $\bar x \pm k s$ bounds a
 # stated proportion of *individual lots* (the coverage, e.g. 99 %) with a stated confidence (e.g.
 # 95 %). The factor $k$ depends on $n$: exact values solve the Odeh/Owen integral tabulated in
-# ISO 16269-6; Howe's approximation is in the NIST/SEMATECH e-Handbook, section 7.2.6.3 (domain
-# primer, *Statistics for specifications*). Here: the plasmid concentration of the 30 lots, whose
-# current specification is 1.80-2.20 mg/mL.
+# ISO 16269-6; Howe's approximation is in the NIST/SEMATECH e-Handbook, section 7.2.6.3 (course
+# primer, *Statistics for specifications*, `docs/course/primer.md`). Here: the plasmid concentration
+# of the 30 lots, whose current (example internal) specification is 1.80-2.20 mg/mL (lesson 06).
 
 # %% tags=["nbval-check-output"]
 conc = wide["concentration"]
@@ -98,9 +101,11 @@ print(proposal[["basis", "lower", "upper", "cpk", "ppk", "n_outside"]].round(3).
 #
 # Capability compares the specification width with the process spread: $C_p = (USL-LSL)/6\sigma$
 # and $C_{pk} = \min(USL-\bar x, \bar x-LSL)/3\sigma$. $C_p$/$C_{pk}$ use the *within* sigma
-# (average moving range / 1.128 for individual lots), $P_p$/$P_{pk}$ the overall SD. Common minimum
-# guidance is 1.33 for an existing process (domain primer). With 30 lots the estimate is still
-# uncertain, so pdkit reports Bissell's confidence interval for Cpk.
+# (average moving range / 1.128 for individual lots), $P_p$/$P_{pk}$ the overall SD. A common minimum
+# is 1.33 for an existing process (D. C. Montgomery, *Introduction to Statistical Quality Control*,
+# recommended minimum capability ratios; a planning value in the course primer, not a regulation).
+# With 30 lots the estimate is still uncertain, so pdkit reports Bissell's confidence interval for
+# Cpk (A. F. Bissell, *Applied Statistics* 39 (1990) 331).
 
 # %% tags=["nbval-check-output"]
 cap = stats.capability(conc, lsl=1.80, usl=2.20)
@@ -140,7 +145,7 @@ pdkit.plots.show(imr_figure(chart, value_label="supercoiled (%)"))
 # The supercoiled content drifts downwards from about lot 19, and the chart signals before any lot
 # fails the >= 90.0 % specification: trending gives time to investigate (e.g. a change in lysis or
 # in a raw material) before lots are lost. This is the purpose of continued process verification
-# (lesson 8).
+# (FDA's Stage 3; "ongoing process verification" in EU GMP Annex 15, 2015; lesson 8).
 
 # %% [markdown]
 # ## Shelf life from stability data (ICH Q1E)
@@ -150,7 +155,8 @@ pdkit.plots.show(imr_figure(chart, value_label="supercoiled (%)"))
 # intercept. The shelf life is the earliest time at which the 95 % confidence bound of the mean
 # crosses the acceptance criterion (two-sided, 2.5 % per side, when both limits apply). Biologics
 # such as AAV need real-time data (ICH Q5C), so the shelf life should not exceed the longest time
-# tested. Here: relative potency of four AAV drug-product batches at 5 C, criterion 70-130 %.
+# tested. ICH has published a consolidated draft of Q1 (Step 2, April 2025) that will replace Q1A-F and
+# Q5C; until it is final, Q1E and Q5C apply. Here: relative potency of four AAV drug-product batches at 5 C, criterion 70-130 %.
 
 # %% tags=["nbval-check-output"]
 stab = pd.read_csv("../../data_samples/stability/aav_stability_synthetic.csv")
@@ -170,36 +176,58 @@ pdkit.plots.show(stability_figure(sl, stab, time_unit="months", response_label="
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** What is the one-sided tolerance factor k for n = 30, 99 % coverage and 95 %
-# confidence (a lower limit)?
-
-# %% pdkit={"exercise": "07_specs_capability_stability.k_lower_n30"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("07_specs_capability_stability.k_lower_n30", answer);
-
-# %% [markdown]
-# **Exercise 2.** What is Cpk of the A260/A280 ratio (`wide["a260_a280"]`) against the
-# specification 1.75-1.85?
-
-# %% pdkit={"exercise": "07_specs_capability_stability.cpk_a260_a280"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("07_specs_capability_stability.cpk_a260_a280", answer);
+# Each exercise cell prints one line: *Right!*, *Close* or *Not right yet* with a hint - never the
+# answer. A calculation marked *your own numbers* prints **your** values when you run it (they differ
+# between trainees). A choice needs a one- or two-sentence justification; a written answer is recorded
+# for your trainer, who marks it against a model answer. Stuck? `hint("<exercise id>", 1)` gives a
+# nudge and `hint("<exercise id>", 2)` the method.
+#
+# Use `wide`, `conc`, `sc`, `chart`, `stats`, `trending` and `stability`.
 
 # %% [markdown]
-# **Exercise 3.** Redraw the supercoiled I-MR chart with limits from all 30 lots (no `baseline`).
-# How many points carry at least one signal? Why is this a worse chart for detecting the drift?
+# **Exercise 1 (calculation, your own numbers).** Run the cell: it prints the mean and within-lot
+# standard deviation of *your* second plasmid process. What is its Cpk against 1.80-2.20 mg/mL, and
+# does it reach the common minimum for an existing process?
 
-# %% pdkit={"exercise": "07_specs_capability_stability.signals_all_lots_baseline"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("07_specs_capability_stability.signals_all_lots_baseline", answer);
+# %% pdkit={"exercise": "07_specs_capability_stability.cpk_own_process"} tags=["exercise"]
+v = exercise("07_specs_capability_stability.cpk_own_process")
+answer = None  # replace None with your answer, computed with v.<name> (e.g. v.rpm)
+check("07_specs_capability_stability.cpk_own_process", answer);
 
 # %% [markdown]
-# **Exercise 4.** Estimate the shelf life (months) of the plasmid drug substance in
-# `../../data_samples/stability/plasmid_stability_synthetic.csv` for `supercoiled_pct` >= 90 %.
+# **Exercise 2 (interpret a result).** Estimate the shelf life of the plasmid in
+# `../../data_samples/stability/plasmid_stability_synthetic.csv` for `supercoiled_pct` of at least
+# 90 %. Which ICH Q1E model applies (`"cics"`, `"dics"` or `"dids"`), and what is the shelf life in
+# months? Would you claim that number on the label?
 
-# %% pdkit={"exercise": "07_specs_capability_stability.shelf_life_plasmid_supercoiled"} tags=["exercise"]
-answer = None  # replace None with your answer (a number, or text where asked)
-check("07_specs_capability_stability.shelf_life_plasmid_supercoiled", answer);
+# %% pdkit={"exercise": "07_specs_capability_stability.plasmid_shelf_life"} tags=["exercise"]
+answer = {"model": None, "shelf_life_months": None}  # fill in every field
+interpret("07_specs_capability_stability.plasmid_shelf_life", answer);
+
+# %% [markdown]
+# **Exercise 3 (choose and justify).** The 99 %/95 % tolerance interval of the plasmid concentration
+# lies well inside the current 1.80-2.20 mg/mL. A manager proposes to tighten the specification to the
+# tolerance interval "to show how good the process is". What do you recommend?
+#
+# * (a) Tighten it - limits should always equal the tolerance interval of development data.
+# * (b) Keep the current limits unless there is a clinical or quality reason; process-derived limits
+#   are one input, and limits narrower than needed would reject acceptable lots. Use trending and alert
+#   limits to watch the process.
+# * (c) Widen the limits to twice the tolerance interval to avoid any rejection.
+
+# %% pdkit={"exercise": "07_specs_capability_stability.tighten_spec_choice"} tags=["exercise"]
+choice = None  # replace None with the letter of your choice, e.g. "b"
+why = ""  # explain your choice in one or two sentences
+choose("07_specs_capability_stability.tighten_spec_choice", choice, why=why);
+
+# %% [markdown]
+# **Exercise 4 (written answer, marked by your trainer).** Redraw the supercoiled I-MR chart with
+# limits computed from all 30 lots instead of the first 15 (`trending.imr_chart(sc)`). Describe what
+# changes in the signals, and explain why limits from a stable baseline detect the drift earlier.
+
+# %% pdkit={"exercise": "07_specs_capability_stability.baseline_choice"} tags=["exercise"]
+text = ""  # your answer in a few sentences
+explain("07_specs_capability_stability.baseline_choice", text);
 
 # %% [markdown]
 # ## Summary
@@ -219,3 +247,21 @@ check("07_specs_capability_stability.shelf_life_plasmid_supercoiled", answer);
 # Lesson 8 uses the same statistics to accept process performance qualification (PPQ) lots, then
 # asks how many doses a facility can make and at what cost
 # ([08_ppq_facility_cogs.ipynb](08_ppq_facility_cogs.ipynb)).
+
+# %% [markdown]
+# ### Sources
+#
+# 1. ISO 16269-6:2014 *Statistical interpretation of data - Part 6: Determination of statistical
+#    tolerance intervals*; NIST/SEMATECH e-Handbook of Statistical Methods, section 7.2.6.3.
+# 2. Montgomery DC. *Introduction to Statistical Quality Control*, Wiley (capability ratios and
+#    recommended minimum values).
+# 3. Bissell AF (1990) How reliable is your capability index? Applied Statistics 39:331-340.
+# 4. Nelson LS (1984) The Shewhart control chart - tests for special causes. J Qual Technol
+#    16:237-239.
+# 5. ICH Q6B (1999) *Specifications: test procedures and acceptance criteria for
+#    biotechnological/biological products*; ICH Q1E (2003) *Evaluation of stability data*; ICH Q5C
+#    (1995) *Stability testing of biotechnological/biological products*; ICH Q1 consolidated draft,
+#    Step 2 (April 2025).
+# 6. EudraLex Volume 4, Annex 15 *Qualification and Validation* (2015): ongoing process verification.
+# 7. Course primer, `docs/course/primer.md` (a curated summary that names the primary source of each
+#    value).

@@ -1,295 +1,126 @@
-"""Answer checking for the pdkit course notebooks.
+"""The course's exercises as a lesson sees them: check, exercise, choose, interpret, explain, hint.
 
-A lesson asks a question and the learner calls :func:`check` with an exercise id
-and their answer.  :func:`check` prints exactly one line -- right, close (with a
-hint) or wrong (with a hint) -- and returns ``True`` only for a right answer.  It
-never prints the expected value, so an executed course notebook does not give the
-answers away.
+A lesson asks a question and the trainee answers in one code cell:
 
-Exercises live in ``pdkit/exercises.yaml`` (a list under ``exercises:``).  Each
-entry has:
+* ``check(exercise_id, answer)`` -- a number (optionally with a unit), a text or a
+  list; prints right, close (with a hint) or wrong (with a hint);
+* ``v = exercise(exercise_id)`` -- prints the question with *this trainee's*
+  numbers (per-trainee variants) and returns them; the expected answer for those
+  numbers is computed only inside ``check``;
+* ``choose(exercise_id, choice, why=...)`` -- multiple choice with a required
+  justification;
+* ``interpret(exercise_id, answer_dict)`` -- several fields, e.g. which lots fail
+  and on which attribute (lists compare as sets);
+* ``explain(question_id, text)`` (also ``answer``) -- a conceptual question,
+  recorded for the trainer and not graded;
+* ``hint(exercise_id, level=1|2)`` -- graded hints;
+* ``lesson_header("NN")`` -- the course version line at the top of each lesson.
 
-``id``
-    Unique dotted name, ``<topic>.<what>`` (e.g. ``scaleup.tip_speed_200L``).
-``expected`` *or* ``compute``
-    The answer: a number, a text or a list -- or ``compute: "pdkit.module:function"``
-    with ``kwargs:`` (and optionally ``attribute:``, a dotted attribute of the
-    result), so that the answer is recomputed by the package and stays in sync
-    with it.  A string kwarg ``"sample:<path>"`` resolves to a file in the kit's
-    ``data_samples`` folder.
-``rel_tol``, ``close_tol``, ``abs_tol``
-    Numbers: right if within ``rel_tol`` (relative, default 0.01), close if
-    within ``close_tol`` (default 0.1); ``abs_tol`` (default 0) is an absolute
-    floor for both, needed when the answer is 0.
-``hint_close``, ``hint_wrong``
-    Hints printed for close and wrong answers (must not contain the answer).
-``unit``
-    Optional unit of a numeric answer.  Learners may then answer with a unit
-    (``"1.3 m/s"`` or a pint quantity), which is converted.
-``accept``
-    Text exercises: other accepted spellings.  Text is compared ignoring case,
-    spaces, ``_`` and ``-``.
-``ordered``
-    List exercises: whether order matters (default true).
-``question``, ``lesson``
-    Optional text for course authors.
-
-:func:`solution` returns the expected value and exists **for the test suite
-only**: course notebooks must never call it.
+Every function prints one line (``exercise`` also the question) and never the
+expected value.  Every answered attempt is stored in the trainee's signed,
+hash-chained training records (:mod:`pdkit.course.records`); an unanswered cell
+(``None`` or empty text) prints "not answered yet" and records nothing.  The
+registry format is in ``docs/course-authoring.md``; solutions and model answers
+are trainer material (:mod:`pdkit.course.trainer`), not reachable from here.
 
 Examples
 --------
->>> from pdkit.tutorial import check
->>> check("scaleup.tip_speed_200L", 1.2566)
+A registry of one exercise of each kind ships for examples (answers given with
+``registry=`` are not recorded):
+
+>>> import math, os
+>>> from unittest import mock
+>>> from pdkit.course.registry import EXAMPLE_REGISTRY as REG
+>>> with mock.patch.dict(os.environ, {"PDKIT_TRAINEE": "alice"}):
+...     v = exercise("example.tip_speed", registry=REG)
+...     check("example.tip_speed", math.pi * v.diameter_m * v.rpm / 60, registry=REG)
+...     check("example.tip_speed", "fast", registry=REG)
+...     check("example.tip_speed", None, registry=REG)
+Exercise example.tip_speed: A bioreactor impeller of ... m diameter turns at ... rpm. What is its tip speed in m/s?
+Your values: rpm = ..., diameter_m = ...
 Right!
 True
->>> check("scaleup.tip_speed_200L", "fast")  # doctest: +ELLIPSIS
-Not right yet: expected a number in m/s. Hint: ...
+Not right yet: expected a number in m/s. Hint: Tip speed is ...
 False
->>> check("scaleup.tip_speed_200L", None)
 Not right yet: expected a number in m/s. Hint: not answered yet - replace None with your answer and run the cell again.
 False
 """
 from __future__ import annotations
 
 import difflib
-import importlib
 import math
 import numbers
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pdkit.course import registry as _reg
+from pdkit.course.meta import lesson_for_stem as _lesson_for_stem
+from pdkit.course.meta import lesson_header
+from pdkit.course.registry import REGISTRY_DIR, REGISTRY_PATH, Exercise, Variant, exercise_ids, load_registry, validate_registry
 from pdkit.errors import InputError
 
-__all__ = ["check", "solution", "exercise_ids", "load_registry", "validate_registry", "Exercise", "REGISTRY_PATH", "REGISTRY_DIR"]
-
-#: The packaged answer registry.
-REGISTRY_PATH = Path(__file__).resolve().parent / "exercises.yaml"
-
-_KEYS = {
-    "id", "expected", "compute", "kwargs", "attribute", "rel_tol", "close_tol", "abs_tol",
-    "hint_close", "hint_wrong", "unit", "accept", "ordered", "question", "lesson",
-}
+__all__ = [
+    "check",
+    "exercise",
+    "choose",
+    "interpret",
+    "explain",
+    "answer",
+    "hint",
+    "lesson_header",
+    "exercise_ids",
+    "load_registry",
+    "validate_registry",
+    "Exercise",
+    "Variant",
+    "REGISTRY_PATH",
+    "REGISTRY_DIR",
+]
 
 RIGHT = "Right!"
 #: Printed (after the expected type) when the answer is still ``None``.
 NOT_ANSWERED = "not answered yet - replace None with your answer and run the cell again."
 
 
-@dataclass(frozen=True, eq=False)
-class Exercise:
-    """One registered exercise (see the module docstring for the fields)."""
+# ----------------------------------------------------------------------------- identity and records
+def _who():
+    from pdkit.course.records import identify
 
-    id: str
-    hint_close: str
-    hint_wrong: str
-    expected: Any = None
-    compute: str | None = None
-    kwargs: dict = field(default_factory=dict)
-    attribute: str | None = None
-    rel_tol: float = 0.01
-    close_tol: float = 0.1
-    abs_tol: float = 0.0
-    unit: str | None = None
-    accept: tuple = ()
-    ordered: bool = True
-    question: str = ""
-    lesson: str = ""
+    return identify()
 
 
-# ----------------------------------------------------------------------------- registry
-def _entry(raw: Any, where: str, seen: set[str]) -> Exercise:
-    if not isinstance(raw, dict):
-        raise InputError(f"{where}: expected a mapping with 'id', 'expected' or 'compute', and hints")
-    ex_id = raw.get("id")
-    if not isinstance(ex_id, str) or not ex_id.strip():
-        raise InputError(f"{where}: missing 'id' (a non-empty text)")
-    where = f"{where} ('{ex_id}')"
-    if ex_id in seen:
-        raise InputError(f"{where}: duplicated id")
-    seen.add(ex_id)
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise InputError(f"{where}: unknown key(s) {unknown}; allowed: {', '.join(sorted(_KEYS))}")
-    if ("expected" in raw) == ("compute" in raw):
-        raise InputError(f"{where}: give exactly one of 'expected' or 'compute'")
-    for hint in ("hint_close", "hint_wrong"):
-        if not isinstance(raw.get(hint), str) or not raw[hint].strip():
-            raise InputError(f"{where}: missing '{hint}' (a non-empty text)")
-    if "compute" in raw:
-        comp = raw["compute"]
-        if not isinstance(comp, str) or not re.fullmatch(r"pdkit(\.\w+)*:\w+", comp):
-            raise InputError(f"{where}: 'compute' must look like 'pdkit.module:function', got {comp!r}")
-        if not isinstance(raw.get("kwargs", {}), dict):
-            raise InputError(f"{where}: 'kwargs' must be a mapping")
-    tols = {}
-    for key, default in (("rel_tol", 0.01), ("close_tol", 0.1), ("abs_tol", 0.0)):
-        value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
-            raise InputError(f"{where}: '{key}' must be a number >= 0, got {value!r}")
-        tols[key] = float(value)
-    if tols["close_tol"] < tols["rel_tol"]:
-        raise InputError(f"{where}: 'close_tol' ({tols['close_tol']:g}) must be >= 'rel_tol' ({tols['rel_tol']:g})")
-    accept = raw.get("accept", [])
-    if isinstance(accept, str):
-        accept = [accept]
-    if not isinstance(accept, list) or not all(isinstance(a, str) for a in accept):
-        raise InputError(f"{where}: 'accept' must be a list of texts")
-    unit = raw.get("unit")
-    if unit is not None:
-        from pdkit.units import parse_unit
-
-        parse_unit(str(unit), f"{where}, 'unit'")
-    return Exercise(
-        id=ex_id,
-        hint_close=raw["hint_close"].strip(),
-        hint_wrong=raw["hint_wrong"].strip(),
-        expected=raw.get("expected"),
-        compute=raw.get("compute"),
-        kwargs=dict(raw.get("kwargs") or {}),
-        attribute=raw.get("attribute"),
-        unit=None if unit is None else str(unit),
-        accept=tuple(accept),
-        ordered=bool(raw.get("ordered", True)),
-        question=str(raw.get("question", "") or ""),
-        lesson=str(raw.get("lesson", "") or ""),
-        **tols,
-    )
+def _variant(ex: Exercise, registry: str | Path | None) -> tuple[Variant, Any]:
+    """(this trainee's variant, identity or None)."""
+    if not ex.variants:
+        return Variant(), None
+    who = _who()
+    return _reg.variant_for(ex, who.trainee, who.course_version), who
 
 
-@lru_cache(maxsize=8)
-def _load(path: str) -> dict[str, Exercise]:
-    import yaml
+def _record(ex: Exercise, registry: str | Path | None, event: str, who: Any, **fields: Any) -> None:
+    """Append the attempt to the trainee's records (packaged registry only; PDKIT_COURSE_RECORDS=off skips)."""
+    from pdkit.course.records import append_record, records_enabled
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"exercise registry '{p}' does not exist")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"exercise registry '{p.name}' is not valid YAML: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("exercises"), list):
-        raise InputError(f"exercise registry '{p.name}': expected a top-level 'exercises:' list")
-    seen: set[str] = set()
-    out = {}
-    for i, raw in enumerate(doc["exercises"], start=1):
-        ex = _entry(raw, f"exercise registry '{p.name}', entry {i}", seen)
-        out[ex.id] = ex
-    return out
+    if registry is not None or not records_enabled():
+        return
+    who = who or _who()
+    stem = _reg.lesson_of(ex)
+    lesson = _lesson_for_stem(stem)
+    append_record(who, {"event": event, "exercise_id": ex.id, "kind": ex.kind, "lesson": stem,
+                        "lesson_revision": lesson.revision if lesson else None, **fields})
 
 
-#: Per-lesson registries merged with the packaged one (one YAML file per lesson author).
-REGISTRY_DIR = Path(__file__).resolve().parent / "exercises"
+def _kind(ex: Exercise, kind: str, function: str) -> None:
+    if ex.kind != kind:
+        from pdkit.course.registry import KINDS
 
-
-def load_registry(path: str | Path | None = None) -> dict[str, Exercise]:
-    """Read and validate an exercise registry.
-
-    The default is the packaged ``exercises.yaml`` merged with every
-    ``exercises/*.yaml`` file beside it (one per lesson); an id defined twice is
-    an error naming both files.
-
-    Examples
-    --------
-    >>> "facility.batches_per_year" in load_registry()
-    True
-    """
-    if path is not None:
-        return _load(str(Path(path).resolve()))
-    merged: dict[str, Exercise] = dict(_load(str(REGISTRY_PATH)))
-    origin = {k: REGISTRY_PATH.name for k in merged}
-    for extra in sorted(REGISTRY_DIR.glob("*.yaml")) if REGISTRY_DIR.is_dir() else []:
-        for key, ex in _load(str(extra)).items():
-            if key in merged:
-                raise InputError(f"exercise id '{key}' is defined in both {origin[key]} and exercises/{extra.name}")
-            merged[key] = ex
-            origin[key] = f"exercises/{extra.name}"
-    return merged
-
-
-def exercise_ids(registry: str | Path | None = None) -> list[str]:
-    """All registered exercise ids, sorted.
-
-    Examples
-    --------
-    >>> "scaleup.tip_speed_200L" in exercise_ids()
-    True
-    """
-    return sorted(load_registry(registry))
-
-
-def _get(exercise_id: Any, registry: str | Path | None) -> Exercise:
-    reg = load_registry(registry)
-    if not isinstance(exercise_id, str):
-        raise InputError(f"exercise id: expected a text such as 'scaleup.tip_speed_200L', got {exercise_id!r}")
-    if exercise_id in reg:
-        return reg[exercise_id]
-    ids = sorted(reg)
-    similar = difflib.get_close_matches(exercise_id, ids, n=5, cutoff=0.5)
-    if not similar:
-        prefix = exercise_id.split(".")[0]
-        similar = [i for i in ids if i.startswith(prefix + ".")][:5]
-    hint = f"; did you mean {', '.join(repr(s) for s in similar)}?" if similar else f"; known ids: {', '.join(ids[:8])}"
-    raise InputError(f"unknown exercise id {exercise_id!r}{hint}")
-
-
-def _resolve_kwarg(value: Any, where: str) -> Any:
-    if isinstance(value, str) and value.startswith("sample:"):
-        from pdkit._paths import samples_dir
-
-        path = samples_dir() / value[len("sample:"):]
-        if not path.exists():
-            raise InputError(f"{where}: sample file '{value[len('sample:'):]}' not found in {samples_dir()}")
-        return str(path)
-    return value
-
-
-@lru_cache(maxsize=256)
-def _computed(ex: Exercise) -> Any:
-    where = f"exercise '{ex.id}'"
-    module_name, func_name = ex.compute.split(":")
-    try:
-        func = getattr(importlib.import_module(module_name), func_name)
-    except (ImportError, AttributeError):
-        raise InputError(f"{where}: cannot find {ex.compute!r}") from None
-    result = func(**{k: _resolve_kwarg(v, where) for k, v in ex.kwargs.items()})
-    if ex.attribute:
-        for part in ex.attribute.split("."):
-            result = getattr(result, part)
-    return result
-
-
-def _expected(ex: Exercise) -> Any:
-    value = _computed(ex) if ex.compute else ex.expected
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    elif isinstance(value, tuple):
-        value = list(value)
-    elif isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool) or value is None:
-        raise InputError(f"exercise '{ex.id}': expected value must be a number, text or list, got {value!r}")
-    return value
-
-
-def solution(exercise_id: str, registry: str | Path | None = None) -> Any:
-    """The expected answer of an exercise -- for the test suite only.
-
-    Course notebooks must never call this: it would print the answer into the
-    executed notebook.  Use :func:`check` there.
-
-    Examples
-    --------
-    >>> solution("facility.batches_per_year")
-    19
-    """
-    return _expected(_get(exercise_id, registry))
+        raise InputError(f"exercise '{ex.id}' is a {ex.kind} exercise: answer it with {KINDS[ex.kind]}(), "
+                         f"not {function}()")
 
 
 # ----------------------------------------------------------------------------- comparing
@@ -355,9 +186,9 @@ def _grade_number(value: float, expected: float, ex: Exercise) -> str:
     return "wrong"
 
 
-def _grade_text(answer: str, expected: str, ex: Exercise) -> str:
+def _grade_text(answer: str, expected: str, accept: Sequence[str]) -> str:
     a = _norm_text(answer)
-    accepted = [_norm_text(expected), *(_norm_text(x) for x in ex.accept)]
+    accepted = [_norm_text(expected), *(_norm_text(x) for x in accept)]
     if a in accepted:
         return "right"
     if max(difflib.SequenceMatcher(None, a, x).ratio() for x in accepted) >= 0.85:
@@ -376,9 +207,11 @@ def _grade(answer: Any, expected: Any, ex: Exercise) -> tuple[str, str | None]:
     if isinstance(expected, str):
         if not isinstance(answer, str):
             return "wrong", "expected a text answer (in quotes)"
-        return _grade_text(answer, expected, ex), None
+        return _grade_text(answer, expected, ex.accept), None
     if isinstance(expected, list):
         n = len(expected)
+        if isinstance(answer, (set, frozenset)):
+            answer = sorted(answer, key=str)
         if isinstance(answer, (str, bytes)) or not isinstance(answer, (Sequence, np.ndarray)) and not hasattr(answer, "tolist"):
             return "wrong", f"expected a list of {n} values"
         items = list(answer.tolist() if hasattr(answer, "tolist") else answer)
@@ -394,13 +227,14 @@ def _grade(answer: Any, expected: Any, ex: Exercise) -> tuple[str, str | None]:
                 values, exp = sorted(values), sorted(exp)
             grades = [_grade_number(v, e, ex) for v, e in zip(values, exp)]
         else:
-            if not all(isinstance(a, str) for a in items):
+            if not all(isinstance(a, (str, numbers.Real)) for a in items):
                 return "wrong", f"expected a list of {n} texts"
             exp_t = [str(e) for e in expected]
+            items = [str(a) for a in items]
             if not ex.ordered:
                 items = sorted(items, key=_norm_text)
                 exp_t = sorted(exp_t, key=_norm_text)
-            grades = [_grade_text(a, e, Exercise(ex.id, "", "")) for a, e in zip(items, exp_t)]
+            grades = [_grade_text(a, e, ()) for a, e in zip(items, exp_t)]
         if all(g == "right" for g in grades):
             return "right", None
         if all(g in ("right", "close") for g in grades):
@@ -409,21 +243,24 @@ def _grade(answer: Any, expected: Any, ex: Exercise) -> tuple[str, str | None]:
     raise InputError(f"exercise '{ex.id}': unsupported expected value type {type(expected).__name__}")
 
 
+# ----------------------------------------------------------------------------- value exercises
 def check(exercise_id: str, answer: Any, *, registry: str | Path | None = None) -> bool:
-    """Check a learner's answer: print right, close (with a hint) or wrong (with a hint).
+    """Check a trainee's answer: print right, close (with a hint) or wrong (with a hint).
 
-    The expected value is never printed.
+    The expected value is never printed.  For an exercise with variants it is
+    computed for this trainee's values (those :func:`exercise` shows).  The
+    attempt is appended to the trainee's training records.
 
     Parameters
     ----------
     exercise_id : str
-        Id of a registered exercise, e.g. ``"scaleup.tip_speed_200L"``.
+        Id of a registered ``value`` exercise, e.g. ``"05_scaleup.speed_pv_50L"``.
     answer : number, text, list or pint quantity
-        The learner's answer.  Numbers may be given as text, with a unit when the
-        exercise has one (``"1.3 m/s"``).  ``None`` (an exercise cell not yet
-        filled in) prints a "not answered yet" line and returns False.
+        Numbers may be given as text, with a unit when the exercise has one
+        (``"1.3 m/s"``).  ``None`` (the cell as committed) prints a "not answered
+        yet" line, records nothing and returns False.
     registry : path, optional
-        Another registry file (for course authors testing new exercises).
+        Another registry file (for course authors testing new exercises; not recorded).
 
     Returns
     -------
@@ -433,69 +270,305 @@ def check(exercise_id: str, answer: Any, *, registry: str | Path | None = None) 
     Raises
     ------
     InputError
-        Unknown exercise id (the message lists similar ids).
+        Unknown exercise id (the message lists similar ids), or an exercise of
+        another kind (the message names the function to use).
 
     Examples
     --------
-    >>> check("facility.batches_per_year", 19)
-    Right!
-    True
+    >>> from pdkit.course.registry import EXAMPLE_REGISTRY as REG
+    >>> check("example.batches_per_year", 1000, registry=REG)  # doctest: +ELLIPSIS
+    Not right yet. Hint: Divide the available days by ...
+    False
     """
-    ex = _get(exercise_id, registry)
-    grade, reason = _grade(answer, _expected(ex), ex)
+    ex = _reg.get_exercise(exercise_id, registry)
+    _kind(ex, "value", "check")
+    variant, who = _variant(ex, registry)
+    grade, reason = _grade(answer, _reg.expected_value(ex, variant), ex)
     if answer is None:
-        # the exercise cell as committed: say so kindly, without the exercise's hints or answer
         print(f"Not right yet: {reason}. Hint: {NOT_ANSWERED}")
         return False
+    _record(ex, registry, "check", who, variant=dict(variant), answer=answer, verdict=grade)
     if grade == "right":
         print(RIGHT)
         return True
     if grade == "close":
         print(f"Close, but not quite. Hint: {ex.hint_close}")
-        return False
-    if reason:
+    elif reason:
         print(f"Not right yet: {reason}. Hint: {ex.hint_wrong}")
     else:
         print(f"Not right yet. Hint: {ex.hint_wrong}")
     return False
 
 
-# ----------------------------------------------------------------------------- authoring aid
-def _leak_patterns(value: Any) -> set[str]:
-    pats: set[str] = set()
-    values = value if isinstance(value, list) else [value]
-    for v in values:
-        if _is_number(v):
-            f = float(v)
-            for fmt in ("{:.2g}", "{:.3g}", "{:.4g}", "{:.5g}", "{:g}"):
-                s = fmt.format(f)
-                if sum(c.isdigit() for c in s) >= 2:
-                    pats.add(s)
-        elif isinstance(v, str) and len(v) >= 3:
-            pats.add(_norm_text(v))
-    return pats
+def exercise(exercise_id: str, *, registry: str | Path | None = None) -> Variant:
+    """Print the question of an exercise with this trainee's values and return those values.
 
+    Parameters
+    ----------
+    exercise_id : str
+        Id of a registered exercise.
+    registry : path, optional
+        Another registry file (for course authors).
 
-def validate_registry(registry: str | Path | None = None) -> list[str]:
-    """Problems in a registry: expected values that cannot be computed or hints that reveal them.
-
-    Returns an empty list when every exercise is usable.  Run by the test suite.
+    Returns
+    -------
+    Variant
+        A read-only mapping of the exercise's parameters (``v.rpm`` or
+        ``v["rpm"]``); empty for an exercise without variants.  The values are
+        fixed for one trainee and course version and differ between trainees.
 
     Examples
     --------
-    >>> validate_registry()
-    []
+    >>> import os
+    >>> from unittest import mock
+    >>> from pdkit.course.registry import EXAMPLE_REGISTRY as REG
+    >>> with mock.patch.dict(os.environ, {"PDKIT_TRAINEE": "bob"}):
+    ...     v = exercise("example.batches_per_year", registry=REG)
+    Exercise example.batches_per_year: A suite is available ... days a year. ...
+    Your values: available_days = ..., cycle_days = ..., changeover_days = ...
+    >>> sorted(v)
+    ['available_days', 'changeover_days', 'cycle_days']
     """
-    problems = []
-    for ex in load_registry(registry).values():
-        try:
-            expected = _expected(ex)
-        except Exception as exc:  # report every broken entry, not just the first
-            problems.append(f"{ex.id}: expected value cannot be computed: {exc}")
-            continue
-        for hint_name in ("hint_close", "hint_wrong"):
-            text = _norm_text(getattr(ex, hint_name))
-            for pat in _leak_patterns(expected):
-                if re.search(rf"(?<![\w.]){re.escape(pat)}(?![\w])", text):
-                    problems.append(f"{ex.id}: {hint_name} contains the answer ({pat!r})")
-    return problems
+    ex = _reg.get_exercise(exercise_id, registry)
+    variant, _ = _variant(ex, registry)
+    print(f"Exercise {ex.id}: {_reg.format_question(ex, variant)}")
+    if variant:
+        print("Your values: " + ", ".join(f"{k} = {v}" for k, v in variant.items()))
+    return variant
+
+
+# ----------------------------------------------------------------------------- reasoning exercises
+def choose(exercise_id: str, choice: Any, why: str = "", *, registry: str | Path | None = None) -> bool:
+    """Answer a multiple-choice exercise with the letter of an option and a justification.
+
+    The choice is graded only with a justification of at least the exercise's
+    ``min_why`` characters (default 40); the justification is recorded for the
+    trainer.
+
+    Parameters
+    ----------
+    exercise_id : str
+        Id of a registered ``choice`` exercise.
+    choice : str
+        The option's letter (``"b"``) or its full text.  ``None`` prints "not
+        answered yet" and records nothing.
+    why : str
+        Your reasons, in one or two sentences.
+
+    Returns
+    -------
+    bool
+        True for the right option with a justification.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> reg = Path(tempfile.mkdtemp()) / "ex.yaml"
+    >>> _ = reg.write_text('''
+    ... exercises:
+    ...   - id: demo.pick
+    ...     kind: choice
+    ...     question: Which criterion keeps the impeller speed unchanged at scale?
+    ...     options: {a: power per volume, b: tip speed, c: mixing time}
+    ...     expected: c
+    ...     min_why: 20
+    ...     hint_wrong: Write each rule as N2 = N1 (D1/D2)^a; which has a = 0?
+    ... ''')
+    >>> choose("demo.pick", "c", why="short", registry=reg)
+    Not graded yet: add a justification of at least 20 characters (why="...").
+    False
+    >>> choose("demo.pick", "C", why="the exponent of the diameter ratio is zero", registry=reg)
+    Right!
+    True
+    """
+    ex = _reg.get_exercise(exercise_id, registry)
+    _kind(ex, "choice", "choose")
+    letters = dict(ex.options)
+    if choice is None:
+        print(f"Not right yet: expected one of {', '.join(letters)}. Hint: {NOT_ANSWERED}")
+        return False
+    why_text = why if isinstance(why, str) else ("" if why is None else str(why))
+    key = str(choice).strip().casefold()
+    if key not in letters:
+        by_text = [k for k, t in letters.items() if _norm_text(t) == _norm_text(str(choice))]
+        key = by_text[0] if by_text else key
+    if key not in letters:
+        _record(ex, registry, "choose", None, answer=choice, why=why_text, verdict="wrong")
+        print(f"Not right yet: expected one of {', '.join(letters)} (the letter of an option).")
+        return False
+    if len(why_text.strip()) < ex.min_why:
+        _record(ex, registry, "choose", None, answer=key, why=why_text, verdict="incomplete")
+        print(f'Not graded yet: add a justification of at least {ex.min_why} characters (why="...").')
+        return False
+    expected = str(_reg.expected_value(ex))
+    grade = "right" if key == expected else "wrong"
+    _record(ex, registry, "choose", None, answer=key, why=why_text, verdict=grade)
+    if grade == "right":
+        print(RIGHT)
+        return True
+    print(f"Not right yet. Hint: {ex.hint_wrong}")
+    return False
+
+
+def interpret(exercise_id: str, answer: Mapping[str, Any] | None, why: str = "", *,
+              registry: str | Path | None = None) -> bool:
+    """Answer an interpretation exercise: a mapping field -> value (lists and sets compare without order).
+
+    Parameters
+    ----------
+    exercise_id : str
+        Id of a registered ``interpret`` exercise.
+    answer : dict
+        One entry per field of the question, e.g. ``{"failing_lots": ["L3", "L7"],
+        "attribute": "potency"}``.  All fields ``None`` (the cell as committed)
+        prints "not answered yet" and records nothing.
+    why : str, optional
+        Reasons, recorded for the trainer.
+
+    Returns
+    -------
+    bool
+        True when every field is right.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> reg = Path(tempfile.mkdtemp()) / "ex.yaml"
+    >>> _ = reg.write_text('''
+    ... exercises:
+    ...   - id: demo.lots
+    ...     kind: interpret
+    ...     question: Which lots fail, and on which attribute?
+    ...     expected: {failing_lots: [L3, L7], attribute: potency}
+    ...     hint_close: One field is right.
+    ...     hint_wrong: Compare each reportable value with the limits after rounding.
+    ... ''')
+    >>> interpret("demo.lots", {"failing_lots": {"l7", "L3"}, "attribute": "Potency"}, registry=reg)
+    Right!
+    True
+    >>> interpret("demo.lots", {"failing_lots": ["L3"], "attribute": "potency"}, registry=reg)
+    Not right yet: 1 of 2 fields right. Hint: One field is right.
+    False
+    """
+    ex = _reg.get_exercise(exercise_id, registry)
+    _kind(ex, "interpret", "interpret")
+    expected = _reg.expected_value(ex)
+    fields = list(expected)
+    if answer is None or (isinstance(answer, Mapping) and all(answer.get(f) is None for f in fields)):
+        print(f"Not right yet: fill in {', '.join(fields)}. Hint: {NOT_ANSWERED}")
+        return False
+    if not isinstance(answer, Mapping):
+        _record(ex, registry, "interpret", None, answer=answer, why=why, verdict="wrong")
+        print(f"Not right yet: expected a dict with the fields {', '.join(fields)}.")
+        return False
+    missing = [f for f in fields if answer.get(f) is None]
+    if missing:
+        _record(ex, registry, "interpret", None, answer=dict(answer), why=why, verdict="incomplete")
+        print(f"Not graded yet: fill in {', '.join(missing)} (the fields are {', '.join(fields)}).")
+        return False
+    grades = []
+    for f in fields:
+        exp, given = expected[f], answer[f]
+        sub = replace(ex, ordered=False, accept=tuple(ex.accept_fields.get(f, ())))
+        if isinstance(exp, list) and isinstance(given, (str, numbers.Real)) and not isinstance(given, bool):
+            given = [given]
+        grades.append(_grade(given, exp, sub)[0])
+    n_right = grades.count("right")
+    verdict = "right" if n_right == len(fields) else ("close" if n_right or "close" in grades else "wrong")
+    _record(ex, registry, "interpret", None, answer=dict(answer), why=why, verdict=verdict)
+    if verdict == "right":
+        print(RIGHT)
+        return True
+    hint_text = ex.hint_close if verdict == "close" and ex.hint_close else ex.hint_wrong
+    print(f"Not right yet: {n_right} of {len(fields)} fields right. Hint: {hint_text}")
+    return False
+
+
+def explain(question_id: str, text: str | None, *, registry: str | Path | None = None) -> bool:
+    """Record the trainee's answer to a conceptual question for the trainer (not graded).
+
+    Parameters
+    ----------
+    question_id : str
+        Id of a registered ``free_text`` question.
+    text : str
+        The answer, at least the question's ``min_words`` words (default 20).  An
+        empty text (the cell as committed) prints "not answered yet".
+
+    Returns
+    -------
+    bool
+        True when the answer was recorded as complete.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> reg = Path(tempfile.mkdtemp()) / "ex.yaml"
+    >>> _ = reg.write_text('''
+    ... exercises:
+    ...   - id: demo.why
+    ...     kind: free_text
+    ...     question: Why is plasmid DNA a starting material for an AAV vector?
+    ...     min_words: 5
+    ... ''')
+    >>> explain("demo.why", "", registry=reg)
+    Not answered yet: write your answer in text = "..." and run the cell again.
+    False
+    >>> explain("demo.why", "It is not the active substance itself but is used to make it.", registry=reg)
+    Recorded for your trainer (13 words); your trainer marks it against the model answer.
+    True
+    """
+    ex = _reg.get_exercise(question_id, registry)
+    _kind(ex, "free_text", "explain")
+    if text is None or (isinstance(text, str) and not text.strip()):
+        print('Not answered yet: write your answer in text = "..." and run the cell again.')
+        return False
+    text = str(text)
+    words = len(text.split())
+    if words < ex.min_words:
+        _record(ex, registry, "explain", None, answer=text, verdict="incomplete")
+        print(f"Recorded, but too short: write at least {ex.min_words} words (you wrote {words}).")
+        return False
+    _record(ex, registry, "explain", None, answer=text, verdict="recorded")
+    print(f"Recorded for your trainer ({words} words); your trainer marks it against the model answer.")
+    return True
+
+
+#: ``tutorial.answer(question_id, text)`` is :func:`explain` (do not import it by this name into a
+#: lesson: lesson cells use ``answer`` as a variable).
+answer = explain
+
+
+def hint(exercise_id: str, level: int = 1, *, registry: str | Path | None = None) -> str:
+    """Print (and return) a graded hint: level 1 a nudge, level 2 the method.
+
+    Hints never contain the answer (checked for every variant by the test suite).
+    Level 1 falls back to ``hint_wrong`` and level 2 to ``hint_close`` for
+    exercises that declare no ``hints``.
+
+    Examples
+    --------
+    >>> from pdkit.course.registry import EXAMPLE_REGISTRY as REG
+    >>> text = hint("example.tip_speed", 1, registry=REG)
+    Hint 1: Which distance does a blade tip travel in one revolution?
+    >>> hint("example.tip_speed", 3, registry=REG)
+    Traceback (most recent call last):
+    ...
+    pdkit.errors.InputError: hint level: expected 1 or 2, got 3
+    """
+    if isinstance(level, bool) or level not in (1, 2):
+        raise InputError(f"hint level: expected 1 or 2, got {level!r}")
+    ex = _reg.get_exercise(exercise_id, registry)
+    hints = list(ex.hints)
+    fallback = [h for h in (ex.hint_wrong, ex.hint_close) if h]
+    if len(hints) >= level:
+        text = hints[level - 1]
+    elif len(fallback) >= level and not hints:
+        text = fallback[level - 1]
+    else:
+        text = "No further hint for this exercise: reread the section above, or ask your trainer."
+    print(f"Hint {level}: {text}")
+    return text

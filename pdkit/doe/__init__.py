@@ -1,7 +1,7 @@
 """Design of experiments: factors, designs, evaluation, analysis, optimisation.
 
 Public names are re-exported lazily from the submodules (``factors``, ``model``,
-``designs``, ``evaluation``, ``analysis``, ``optimize``) so ``import pdkit.doe``
+``designs``, ``evaluation``, ``analysis``, ``selection``, ``optimize``, ``display``) so ``import pdkit.doe``
 stays cheap; the interactive explorer lives in ``pdkit.explorer``.
 
 Examples
@@ -29,11 +29,21 @@ _EXPORTS = {
     "optimal_design": "designs",
     "latin_hypercube": "designs",
     "from_worksheet": "designs",
+    "augment": "designs",
+    "design_from_table": "designs",
+    "design_from_parameters": "designs",
+    "feasible_mask": "designs",
     "evaluate": "evaluation",
     "i_criterion": "evaluation",
     "prediction_variance": "evaluation",
     "fit": "analysis",
     "DoEFit": "analysis",
+    "is_bookkeeping": "analysis",
+    "Selection": "selection",
+    "select_definitive_screening": "selection",
+    "select_stepwise": "selection",
+    "definitive_screening_structure": "selection",
+    "rounded": "display",
     "desirability": "optimize",
     "maximize_desirability": "optimize",
     "design_space": "optimize",

@@ -30,10 +30,15 @@ Aliased terms
 -------------
 Exact aliasing (a linear dependence among the model columns) is resolved *before* the
 number of coefficients is compared with the number of runs, as JMP does: terms are
-taken in model order (intercept, main effects, interactions, squares, so lower orders
-first) and a term whose columns depend on the terms already kept is dropped.  So the
-first term of each alias chain is kept and estimates the sum of the chain (e.g. a
-2^(6-2) fraction with E = ABC, F = BCD keeps ``A:B`` and drops ``C:E``).  The dropped
+taken lower orders first (intercept, main effects, interactions, squares) and, within an
+order, by effect heredity (the term whose main effects, estimated with the intercept
+alone, are all large comes first: ``temperature:shift_time`` before ``feed_rate:ph`` when
+temperature and shift time are active), then by canonical name (the factor names sorted
+within the term), never by the order of the factor columns; a term whose columns depend
+on the terms already kept is dropped.  So the first term of each alias chain is kept and estimates the
+sum of the chain (e.g. a 2^(6-2) fraction with E = ABC, F = BCD keeps ``A:B`` and drops
+``C:E``).  ``model="auto"`` goes further: the member whose main effects are in the model
+represents a chain (:mod:`pdkit.doe.selection`).  The dropped
 terms are named in an :class:`AliasWarning` (``'A:B' = 'C:E'; 'A:E' = 'B:C' = 'D:F'``),
 listed in ``dropped_terms`` and grouped by the kept term in ``aliases``.  Coefficient
 tables never contain NaN-filled rows for aliased terms.
@@ -47,6 +52,7 @@ estimate.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -60,7 +66,9 @@ from scipy import optimize, stats
 from pdkit.errors import InputError
 from pdkit.io.tables import describe_rows, numeric_column, require_columns, source_name
 from pdkit.doe.factors import Factor
-from pdkit.doe.model import (base_matrix, effect_coding, formula_response, model_matrix, model_terms, term_columns,
+from pdkit.doe.selection import (Selection, definitive_screening_structure, select_definitive_screening,
+                                 select_stepwise, term_key)
+from pdkit.doe.model import (ModelMatrix, effect_coding, formula_response, model_matrix, model_terms, term_columns,
                     term_factors)
 
 __all__ = [
@@ -70,6 +78,7 @@ __all__ = [
     "infer_responses",
     "supported_model",
     "BOOKKEEPING_COLUMNS",
+    "is_bookkeeping",
     "lenth",
     "Lenth",
     "LackOfFit",
@@ -81,9 +90,14 @@ __all__ = [
 
 #: Largest distance (coded units) a setting may lie from the centre of a declared Factor.
 MAX_CODED_DISTANCE = 2.0
-#: Column names (compared case-insensitively) that :func:`infer_factors` and
-#: :func:`infer_responses` treat as bookkeeping, never as factors or responses.
-BOOKKEEPING_COLUMNS = ("run", "run_order", "std_order", "order", "block", "blocks", "point_type", "batch", "id")
+#: Column names that :func:`infer_factors` and :func:`infer_responses` treat as bookkeeping,
+#: never as factors or responses.  Compared after lower-casing and dropping every character
+#: that is not a letter or digit, so ``Run order``, ``run_order``, ``RunOrder`` and
+#: ``Std. order`` all match (:func:`is_bookkeeping`).
+BOOKKEEPING_COLUMNS = ("run", "run_order", "std_order", "order", "block", "blocks", "point_type", "batch", "id",
+                       "runs", "run_no", "run_number", "run_id", "standard_order", "std", "pattern",
+                       "replicate", "replicates", "rep", "reps", "replication", "run_type",
+                       "notes", "note", "comment", "comments", "remark", "remarks", "sample_id")
 _TOL = 1e-9
 
 
@@ -114,6 +128,11 @@ class Lenth:
         Initial robust scale ``1.5 * median|c_j|``.
     alpha : float
     m : int
+    usable : bool
+        False when the PSE is 0 (e.g. all effects but a few exactly zero, a noise-free
+        response): there is then no scale to judge the effects by, no effect is declared
+        active, ``me`` and ``sme`` are NaN and ``note`` says why.
+    note : str or None
     """
 
     pse: float
@@ -123,6 +142,21 @@ class Lenth:
     s0: float
     alpha: float
     m: int
+    usable: bool = True
+    note: str | None = None
+
+    def active(self, effects: Sequence[float] | pd.Series) -> np.ndarray:
+        """``|effect| > ME`` for each effect; all False when the PSE is 0 (see ``usable``).
+
+        Examples
+        --------
+        >>> lenth([8.0, 0.0, 0.0, 0.0, 0.0, 0.0]).active([8.0, 0.0, 0.0, 0.0, 0.0, 0.0]).tolist()
+        [False, False, False, False, False, False]
+        """
+        e = np.abs(np.asarray(effects, dtype=float))
+        if not self.usable:
+            return np.zeros(e.shape, dtype=bool)
+        return e > self.me
 
 
 @dataclass(frozen=True)
@@ -220,10 +254,19 @@ def lenth(effects: Sequence[float] | pd.Series, alpha: float = 0.05) -> Lenth:
     if not 0 < alpha < 1:
         raise InputError(f"lenth: alpha must be in (0, 1), got {alpha}")
     m = c.size
+    # effects that are zero up to rounding (1e-10 of the largest) count as exactly zero
+    c = np.where(c <= 1e-10 * float(c.max()), 0.0, c) if c.max() > 0 else c
     s0 = 1.5 * float(np.median(c))
     small = c[c < 2.5 * s0]
     pse = 1.5 * float(np.median(small)) if small.size else s0
     d = m / 3.0
+    if not pse > 0:
+        n_zero = int((c == 0).sum())
+        note = (f"Lenth's pseudo standard error is 0 ({n_zero} of the {m} effects are exactly zero, e.g. a "
+                "noise-free or constructed response): there is no scale to judge the effects by, so no effect is "
+                "declared active; look at the effect sizes themselves, or replicate runs to estimate the error")
+        return Lenth(pse=0.0, me=float("nan"), sme=float("nan"), df=d, s0=s0, alpha=alpha, m=m, usable=False,
+                     note=note)
     me = float(stats.t.ppf(1 - alpha / 2, d)) * pse
     gamma = (1 + (1 - alpha) ** (1.0 / m)) / 2
     sme = float(stats.t.ppf(gamma, d)) * pse
@@ -341,9 +384,41 @@ def _code_settings(
     return pd.DataFrame(coded, index=table.index)
 
 
-def _resolve_aliasing(X: pd.DataFrame, terms: Sequence[str], mapping: Mapping[str, list[str]]
+def _heredity_scores(X: pd.DataFrame, y: np.ndarray, terms: Sequence[str],
+                     mapping: Mapping[str, list[str]]) -> dict[str, float]:
+    """Effect-heredity priority of each higher-order term: the smallest size of its main effects.
+
+    The main effects are estimated by least squares with the intercept alone (minimum norm
+    when they are aliased); a multi-column (categorical) main effect counts by the norm of its
+    coefficients.  Of an alias chain, the member whose main effects are all large is kept
+    (``temperature:shift_time`` rather than ``feed_rate:ph`` when temperature and shift time
+    are active), whatever the order of the columns.
+    """
+    mains = [t for t in terms if t != "Intercept" and t != "Block" and len(term_factors(t)) == 1]
+    cols = [c for t in mains for c in mapping[t]]
+    if not cols or "Intercept" not in X.columns:
+        return {}
+    A = np.column_stack([X["Intercept"].to_numpy(), X[cols].to_numpy()])
+    beta, *_ = np.linalg.lstsq(A, np.asarray(y, dtype=float), rcond=None)
+    b = dict(zip(cols, beta[1:]))
+    size = {t: float(np.sqrt(sum(b[c] ** 2 for c in mapping[t]))) for t in mains}
+    top = max(size.values()) if size and max(size.values()) > 0 else 1.0
+    out = {}
+    for t in terms:
+        fs = set(term_factors(t))
+        if t in ("Intercept", "Block") or len(term_factors(t)) < 2 or not fs <= set(size):
+            continue
+        out[t] = round(min(size[f] for f in fs) / top, 8)
+    return out
+
+
+def _resolve_aliasing(X: pd.DataFrame, terms: Sequence[str], mapping: Mapping[str, list[str]],
+                      scores: Mapping[str, float] | None = None
                       ) -> tuple[list[str], list[str], dict[str, tuple[str, ...]]]:
-    """Keep terms in model order while their columns are linearly independent of those kept.
+    """Keep terms, lower orders first, while their columns are linearly independent of those kept.
+
+    Within an order the terms are taken by heredity score (``scores``: larger first, see
+    :func:`_heredity_scores`), then by canonical name, never by the order of the columns.
 
     Returns the kept terms, the dropped terms and the alias chains: kept term (or, for a
     dependence on several kept columns, the linear combination as text) -> dropped terms
@@ -354,13 +429,22 @@ def _resolve_aliasing(X: pd.DataFrame, terms: Sequence[str], mapping: Mapping[st
     kept: list[str] = []
     kept_cols: list[int] = []
     dropped: list[str] = []
-    for t in terms:
+    # lower orders first, then the canonical name (factors sorted within the term): which member of
+    # an alias chain is kept never depends on the order of the factor columns
+    fixed = [t for t in terms if t in ("Intercept", "Block")]
+    sc = scores or {}
+    order = fixed + sorted((t for t in terms if t not in fixed),
+                           key=lambda t: (term_key(t)[0], -sc.get(t, 0.0), term_key(t)))
+    for t in order:
         cand = kept_cols + [pos[c] for c in mapping[t]]
         if np.linalg.matrix_rank(Xv[:, cand]) == len(cand):
             kept.append(t)
             kept_cols = cand
         else:
             dropped.append(t)
+    # model order for the kept terms; columns in the same order
+    kept = [t for t in terms if t in kept]
+    kept_cols = [pos[c] for t in kept for c in mapping[t]]
     owner = {c: t for t in kept for c in mapping[t]}
     kept_names = [X.columns[i] for i in kept_cols]
     chains: dict[str, list[str]] = {}
@@ -498,6 +582,10 @@ class DoEFit:
     block_effects : DataFrame or None
         Each block's effect (deviation from the average block): ``estimate``, ``std_error``.
     notes : tuple of str
+    selection : Selection or None
+        With ``model="auto"``: how the terms were chosen (:class:`pdkit.doe.selection.Selection`:
+        method, candidates, steps with their criterion values, selected terms and the alias
+        groups the design cannot separate); None for a model given explicitly.
     """
 
     response: str
@@ -529,6 +617,7 @@ class DoEFit:
     block_column: str | None = None
     X_blocks: pd.DataFrame | None = field(default=None, repr=False)
     block_effects: pd.DataFrame | None = None
+    selection: Selection | None = None
 
     # ---------------------------------------------------------------- basic
     @property
@@ -599,6 +688,76 @@ class DoEFit:
                 return f
         raise InputError(f"'{name}' is not a factor of this fit (factors: {', '.join(self.factor_names)})")
 
+    @property
+    def labelled_coefficients(self) -> pd.DataFrame:
+        """``coefficients`` with categorical factors named by their levels, plus every level's effect.
+
+        Categorical factors are effect coded (sum to zero): a two-level factor's column is -1
+        at its first level and +1 at its second, so its coefficient is the second level's
+        deviation from the average of the two and is shown as ``name[second]``; a factor with
+        k levels has k - 1 columns ``name[level]``.  For each categorical main effect the
+        level left out (the first of two, the last of k) gets a row too, estimated as minus
+        the sum of the others (JMP's "expanded estimates"), with its standard error, t, p and
+        confidence interval from the coefficients' covariance.  Continuous terms are unchanged.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"line": ["HEK293", "HEK293T"] * 3, "y": [10.0, 14.0, 10.5, 13.5, 9.5, 14.5]})
+        >>> fit(d, "y", factors=["line"]).labelled_coefficients["estimate"].round(3).to_dict()
+        {'Intercept': 12.0, 'line[HEK293T]': 2.0, 'line[HEK293]': -2.0}
+        """
+        fmap = {f.name: f for f in self.factors}
+
+        def part(name: str) -> str:
+            f = fmap.get(name)
+            if f is not None and not f.is_continuous and len(f.levels) == 2:
+                return f"{name}[{f.levels[1]}]"
+            return name
+
+        co = self.coefficients.copy()
+        co.index = pd.Index([c if c == "Intercept" or c.endswith("^2") else ":".join(part(q) for q in c.split(":"))
+                             for c in co.index], name=co.index.name)
+        cols = list(self.coefficients.index)
+        if self.error_basis == "residual":
+            cov = self.cov_params
+            df = self.df_resid
+        else:
+            se = self.coefficients["std_error"].to_numpy(dtype=float)
+            cov = np.diag(se**2)
+            df = self.lenth.df if self.lenth is not None else np.nan
+        q = stats.t.ppf(1 - self.alpha / 2, df) if np.isfinite(df) and df > 0 else np.nan
+        extra = []
+        for f in self.factors:
+            if f.is_continuous:
+                continue
+            mcols = term_columns([f.name], self.factors)[f.name]
+            if not all(c in cols for c in mcols):
+                continue
+            left_out = f.levels[0] if len(f.levels) == 2 else f.levels[-1]
+            L = np.zeros(len(cols))
+            for c in mcols:
+                L[cols.index(c)] = -1.0
+            est = float(L @ self.params.to_numpy())
+            se_l = float(np.sqrt(max(L @ cov @ L, 0.0)))
+            t = est / se_l if se_l > 0 else np.nan
+            p = float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) and np.isfinite(df) else np.nan
+            extra.append((f"{f.name}[{left_out}]", [est, se_l, t, p, est - q * se_l, est + q * se_l],
+                          co.index.get_loc(part(mcols[-1])) if len(f.levels) == 2 else
+                          co.index.get_loc(mcols[-1])))
+        if not extra:
+            return co
+        rows = list(co.itertuples(index=True, name=None))
+        out_rows, names = [], []
+        for i, r in enumerate(rows):
+            out_rows.append(list(r[1:]))
+            names.append(r[0])
+            for name, vals, at in extra:
+                if at == i:
+                    out_rows.append(vals)
+                    names.append(name)
+        return pd.DataFrame(out_rows, columns=co.columns, index=pd.Index(names, name=co.index.name))
+
     # ---------------------------------------------------------------- diagnostics
     @property
     def diagnostics(self) -> pd.DataFrame:
@@ -647,7 +806,7 @@ class DoEFit:
         df["rank"] = np.arange(1, m + 1)
         df["quantile"] = stats.norm.ppf(0.5 + 0.5 * (df["rank"] - 0.5) / m)
         if self.lenth is not None:
-            df["active"] = df["abs_effect"] > self.lenth.me
+            df["active"] = self.lenth.active(df["abs_effect"].to_numpy())
         return df
 
     @property
@@ -788,17 +947,19 @@ class DoEFit:
         Used by the optimiser and the design-space grid, which generate the settings
         themselves inside the factor box.
         """
-        names, B = base_matrix(self.factors, settings, n)
-        base = dict(zip(names, B.T))
-        cols = []
-        for c in self.X.columns:
-            if c == "Intercept":
-                cols.append(np.ones(n))
-            elif c.endswith("^2"):
-                cols.append(base[c[:-2]] ** 2)
-            else:
-                cols.append(np.prod([base[q] for q in c.split(":")], axis=0))
-        return np.column_stack(cols)
+        mm, order = self.model_matrix_builder
+        X = mm.actual(settings, n)
+        return X if order is None else X[:, order]
+
+    @functools.cached_property
+    def model_matrix_builder(self) -> tuple[ModelMatrix, np.ndarray | None]:
+        """The compiled :class:`pdkit.doe.model.ModelMatrix` of the fitted terms, and the positions of
+        the fit's columns (``X.columns``) among its columns (None when they agree)."""
+        mm = ModelMatrix(self.terms, self.factors)
+        cols = list(self.X.columns)
+        if cols == mm.columns:
+            return mm, None
+        return mm, np.array([mm.columns.index(c) for c in cols], dtype=np.intp)
 
     def predict(self, new: pd.DataFrame | Mapping[str, Any], interval: str | None = None,
                 alpha: float = 0.05) -> pd.DataFrame:
@@ -922,6 +1083,8 @@ class DoEFit:
         if self.dropped_terms:
             lines.append(f"dropped (aliased): {', '.join(self.dropped_terms)}")
             lines.append(f"alias chains: {'; '.join(self.alias_chains)}")
+        if self.selection is not None:
+            lines.append(self.selection.summary())
         r2p = "n/a" if self.r2_pred is None else f"{self.r2_pred:.4f}"
         r2a = "n/a" if self.r2_adj is None else f"{self.r2_adj:.4f}"
         rmse = "n/a" if self.rmse is None else f"{self.rmse:.4g}"
@@ -971,8 +1134,26 @@ def _names(value: str | Sequence[str] | None, what: str) -> list[str]:
     return out
 
 
+def _squash(name: Any) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def is_bookkeeping(column: Any, exclude: Sequence[str] = BOOKKEEPING_COLUMNS) -> bool:
+    """True for a bookkeeping column name (run, std order, replicate, block, notes...), in any spelling.
+
+    Names are compared after lower-casing and dropping spaces, underscores, dots and other
+    non-alphanumeric characters.
+
+    Examples
+    --------
+    >>> [is_bookkeeping(c) for c in ("Run order", "StdOrder", "Replicate", "NOTES", "temp", "Std. order")]
+    [True, True, True, True, False, True]
+    """
+    return _squash(column) in {_squash(e) for e in exclude}
+
+
 def _is_bookkeeping(column: Any, exclude: Sequence[str]) -> bool:
-    return str(column).strip().lower() in {e.lower() for e in exclude}
+    return is_bookkeeping(column, exclude)
 
 
 def infer_factors(
@@ -986,16 +1167,17 @@ def infer_factors(
 
     A column is taken as a factor when
 
-    * it is not a response (``responses``) nor a bookkeeping column (its name, compared
-      case-insensitively, is in ``exclude``: run, run_order, std_order, order, block,
-      blocks, point_type, batch, id by default);
-    * every value is a number; and
-    * it takes between 2 and ``max_levels`` distinct values (a two-level design with
-      centre points has 3, a face-centred CCD 3, a rotatable CCD 5), while a measured
-      response almost always takes more.
+    * it is not a response (``responses``) nor a bookkeeping column (:func:`is_bookkeeping`:
+      run, run order, std order, order, block, point type, batch, id, replicate, notes,
+      comments... in any spelling); and either
+    * every value is a number and it takes between 2 and ``max_levels`` distinct values (a
+      two-level design with centre points has 3, a face-centred CCD 3, a rotatable CCD 5),
+      while a measured response almost always takes more; or
+    * it is a **categorical factor**: every cell holds text (no blanks), with between 2 and
+      ``max_levels`` distinct levels, each used in at least two runs (a designed factor is
+      balanced; a free-text column is not).
 
-    Text columns are never guessed as factors: name categorical factors explicitly (the
-    ``factors`` argument of :func:`fit`).  The order of the columns is kept.
+    The order of the columns is kept.
 
     Parameters
     ----------
@@ -1026,6 +1208,10 @@ def infer_factors(
     ...                   "ph": [6.8, 6.8, 7.2, 7.2, 7.0], "titer": [410, 520, 395, 610, 480]})
     >>> infer_factors(d, responses="titer")
     ['temp', 'ph']
+    >>> d["cell_line"] = ["HEK293", "HEK293T", "HEK293", "HEK293T", "HEK293"]
+    >>> d["replicate"] = [1, 1, 2, 2, 1]
+    >>> infer_factors(d, responses="titer")
+    ['temp', 'ph', 'cell_line']
     """
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
@@ -1045,8 +1231,15 @@ def infer_factors(
         present = raw.notna().to_numpy()
         parsed = num.notna().to_numpy()
         distinct = int(num[parsed].nunique())
-        if not parsed.any() or distinct > max_levels:
-            continue  # text (categorical or notes) or a measured quantity
+        if not parsed.any():
+            # text: a categorical factor when filled in, with 2..max_levels levels used twice or more
+            if present.all() and all(isinstance(v, str) for v in raw):
+                counts = pd.Series([v.strip() for v in raw]).value_counts()
+                if 2 <= len(counts) <= max_levels and int(counts.min()) >= 2:
+                    out.append(str(col) if not isinstance(col, str) else col)
+            continue
+        if distinct > max_levels:
+            continue  # a measured quantity
         if not present.all() or not (parsed == present).all():
             # a few numeric settings with some text or blanks: a factor with a typo or a gap
             if parsed.sum() >= 0.5 * len(raw) and distinct >= 2:
@@ -1135,6 +1328,8 @@ def fit(
     run_order: str | None = None,
     block: str | None = None,
     alpha: float = 0.05,
+    criterion: str = "aicc",
+    heredity: str = "strong",
 ) -> DoEFit:
     """Fit a DoE model by least squares in coded units (statsmodels OLS).
 
@@ -1147,8 +1342,14 @@ def fit(
         Response column (numbers; text such as ``'<LOQ'`` is an error).  May be None when
         ``model`` is a formula with a left-hand side; a left-hand side that differs from
         ``response`` is an error.
-    model : {"linear", "interactions", "quadratic"}, formula or list of terms
-        See :func:`pdkit.doe.model.model_terms` (e.g. ``"y ~ A + B + A:B + A^2"``,
+    model : {"auto", "linear", "interactions", "quadratic"}, formula or list of terms
+        ``"auto"`` chooses the terms with a method that respects the design
+        (:mod:`pdkit.doe.selection`; the result's ``selection`` says how): the two-stage
+        method of Jones & Nachtsheim (2017, J. Quality Technology 49:1-15) for a definitive
+        screening design (recognised from its fold-over pairs, centre runs and three
+        levels), else hierarchy-preserving stepwise selection over the full quadratic
+        candidates (squares the design cannot estimate or separate are reported and left
+        out) by ``criterion``.  Otherwise see :func:`pdkit.doe.model.model_terms` (e.g. ``"y ~ A + B + A:B + A^2"``,
         ``"y ~ (A + B + C)**2"``, ``"y ~ A*B - A:B"``; parsed by formulaic).  Terms the
         design cannot separate from earlier terms are dropped first, keeping one term per
         alias chain (:class:`AliasWarning`; ``aliases`` on the result), so e.g.
@@ -1174,7 +1375,13 @@ def fit(
         sums of squares left after the blocks (Design-Expert's convention); predictions are
         for the average block.  A column with a single block is ignored, with a note.
     alpha : float
-        Level for the coefficient confidence intervals (``1 - alpha``).
+        Level for the coefficient confidence intervals (``1 - alpha``), and of the tests of
+        the model selection (``model="auto"``).
+    criterion : {"aicc", "p"}
+        Stepwise criterion of ``model="auto"`` for designs other than definitive screening.
+    heredity : {"strong", "weak"}
+        Effect heredity of ``model="auto"``: an interaction needs both (strong) or one (weak)
+        of its main effects in the model, a square always its own.
 
     Returns
     -------
@@ -1224,8 +1431,57 @@ def fit(
     facs = _resolve_factors(data, response, factors, exclude, src)
     if block is not None and block in [f.name for f in facs]:
         raise InputError(f"block: '{block}' is also given as a factor; a column is either a factor or the blocks")
+    if isinstance(model, str) and model.strip().lower() == "auto":
+        return _fit_auto(data, response, facs, run_order, alpha, block, criterion, heredity)
     terms = model_terms(model, facs, allow_no_intercept=True)
     return _fit_core(data, response, terms, facs, run_order, alpha, block=block, intercept="Intercept" in terms)
+
+
+def _fit_auto(data: pd.DataFrame, response: str, facs: list[Factor], run_order: str | None, alpha: float,
+              block: str | None, criterion: str, heredity: str) -> DoEFit:
+    """``fit(model="auto")``: choose the terms by a design-aware selection, then fit them."""
+    src = source_name(data)
+    y = numeric_column(data, response, src)
+    coded = _code_settings(data, facs, src, check_range=True, check_constant=True)
+    structure = definitive_screening_structure(coded, facs) if block is None else None
+    if structure is not None:
+        sel = select_definitive_screening(data, response, facs, alpha=alpha, heredity=heredity, coded=coded,
+                                          structure=structure)
+    else:
+        cand = model_terms("quadratic", facs)
+        X = model_matrix(coded, cand, facs)
+        forced = np.ones((len(data), 1))
+        if block is not None:
+            XB, _ = _block_columns(data, block, src)
+            if XB is not None:
+                forced = np.column_stack([forced, XB.to_numpy()])
+        sel = select_stepwise(X, y.to_numpy(), cand[1:], facs, criterion=criterion, alpha=alpha, heredity=heredity,
+                              forced=forced, design=_describe_design(coded, facs))
+    terms = ["Intercept"] + list(sel.selected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AliasWarning)
+        out = _fit_core(data, response, terms, facs, run_order, alpha, block=block)
+    return replace(out, selection=sel)
+
+
+def _describe_design(coded: pd.DataFrame, facs: Sequence[Factor]) -> str:
+    """A short, order-free description of the design for the selection report."""
+    cont = [f.name for f in facs if f.is_continuous]
+    if not cont:
+        return "categorical design"
+    levels = sorted({len(np.unique(np.round(coded[c].to_numpy(dtype=float), 6))) for c in cont})
+    cc = coded[cont].to_numpy(dtype=float)
+    centre = int(np.all(np.abs(cc) < 1e-9, axis=1).sum())
+    beyond = bool(np.any(np.abs(cc) > 1 + 1e-9))
+    if levels == [2]:
+        kind = "two-level design"
+    elif beyond:
+        kind = "response-surface design with axial runs"
+    elif levels == [3] and centre and np.all(np.isin(np.round(cc, 6), (-1.0, 0.0, 1.0))):
+        kind = "three-level design"
+    else:
+        kind = f"design with {'-'.join(str(v) for v in levels)} levels per factor"
+    return f"{kind} ({len(coded)} runs, {centre} centre run{'' if centre == 1 else 's'})"
 
 
 def _block_columns(data: pd.DataFrame, block: str, src: str) -> tuple[pd.DataFrame | None, list[str]]:
@@ -1273,13 +1529,14 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
     if XB is not None:
         order = ["Intercept", "Block"] + [t for t in terms if t != "Intercept"]
         Xa = pd.concat([X[["Intercept"]], XB, X.drop(columns="Intercept")], axis=1)
-        kept, dropped, aliases = _resolve_aliasing(Xa, order, {**mapping, "Block": list(XB.columns)})
+        kept, dropped, aliases = _resolve_aliasing(Xa, order, {**mapping, "Block": list(XB.columns)},
+                                                   _heredity_scores(X, y.to_numpy(), terms, mapping))
         if "Block" in dropped:
             raise InputError(f"{src}, column '{block}': the blocks cannot be estimated from these data")
         kept = [t for t in kept if t != "Block"]
         kept = [t for t in terms if t in kept]
     else:
-        kept, dropped, aliases = _resolve_aliasing(X, terms, mapping)
+        kept, dropped, aliases = _resolve_aliasing(X, terms, mapping, _heredity_scores(X, y.to_numpy(), terms, mapping))
     if "Intercept" in dropped:
         raise InputError("the intercept cannot be estimated from these data")
     if dropped:
@@ -1331,13 +1588,19 @@ def _fit_core(data: pd.DataFrame, response: str, terms: Sequence[str], facs: lis
                 "orthogonal two-level design, so there is no error estimate (Lenth's method needs one); remove terms "
                 "or add runs")
         error_basis = "lenth"
-        se = np.full(p, lenth_res.pse / 2)
-        tval = beta / se
-        pval = 2 * stats.t.sf(np.abs(tval), lenth_res.df)
         q = stats.t.ppf(1 - alpha / 2, lenth_res.df)
         mse = None
-        notes.append("saturated model: standard errors, t and p use Lenth's pseudo standard error "
-                     f"(PSE = {lenth_res.pse:.4g}, {lenth_res.df:.3g} df)")
+        if lenth_res.usable:
+            se = np.full(p, lenth_res.pse / 2)
+            tval = beta / se
+            pval = 2 * stats.t.sf(np.abs(tval), lenth_res.df)
+            notes.append("saturated model: standard errors, t and p use Lenth's pseudo standard error "
+                         f"(PSE = {lenth_res.pse:.4g}, {lenth_res.df:.3g} df)")
+        else:  # PSE = 0: no scale, so no test (never an infinite t that declares every effect active)
+            se = np.full(p, np.nan)
+            tval = np.full(p, np.nan)
+            pval = np.full(p, np.nan)
+            notes.append("saturated model: " + lenth_res.note)
     else:
         error_basis = "residual"
         mse = rss / dfr

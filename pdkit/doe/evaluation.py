@@ -28,8 +28,11 @@ Definitions (X = N x p model matrix in coded units, M = X'X, d(x) = f(x)' M^-1 f
   noncentrality is lambda = b' C^-1 b / sigma^2 with C the term's block of M^-1;
   power = P(F'(df_term, N - p, lambda) > F_{1-alpha}(df_term, N - p))
   (scipy.stats.ncf); for one-column terms this equals the two-sided noncentral-t power.
-* Alias matrix A = (X1'X1)^-1 X1'X2 for omitted terms X2 (default: all
-  two-factor interactions not in the model).
+* Alias matrix A = (X1'X1)^-1 X1'X2 for omitted terms X2 (Montgomery DAE 8th ed.,
+  Sec. 10.3 / 8.7: E(b1) = beta1 + A beta2); default X2: every second-order term not in
+  the model - all two-factor interactions and the pure quadratics of continuous
+  factors - so a definitive screening design shows its main effects clear of both, and a
+  two-level design shows the quadratics aliased with the intercept.
 * Blocked designs (``design.blocks`` with more than one block): the blocks are
   fixed effects of the analysis (:func:`pdkit.doe.fit` with ``block=``), so
   M^-1 above is the model terms' part of the inverse information of [X, B] (B the
@@ -58,8 +61,9 @@ import pandas as pd
 from scipy import stats
 
 from pdkit.errors import InputError
-from pdkit.doe.designs import Design, _RowBuilder, _region_points, _settings_to_numeric, moment_matrix
-from pdkit.doe.model import effect_coding, model_terms, term_columns, term_order
+from pdkit.doe.designs import Design, moment_matrix
+from pdkit.doe.designs.optimal import region_points
+from pdkit.doe.model import ModelMatrix, effect_coding, model_terms, numeric_settings, term_columns, term_order
 
 __all__ = ["evaluate", "DesignEvaluation", "AliasingWarning", "DesignWarning", "prediction_variance", "i_criterion"]
 
@@ -91,7 +95,8 @@ class DesignEvaluation:
     power : DataFrame
         Per term: ``df``, ``coefficient``, ``noncentrality``, ``power``.
     alias_matrix : DataFrame
-        Rows model columns, columns omitted terms.
+        Rows model columns, columns omitted terms: entry (i, j) is how much of omitted
+        term j's coefficient the estimate of model column i carries.
     correlation : DataFrame
         Absolute correlations between the (non-intercept) model and omitted columns.
     aliased_terms : tuple of str
@@ -153,9 +158,9 @@ class DesignEvaluation:
         )
 
 
-def _design_matrix(design: Design, terms: Sequence[str]) -> tuple[np.ndarray, list[str], _RowBuilder]:
-    rb = _RowBuilder(terms, list(design.factors))
-    S = _settings_to_numeric(design.coded, design.factors)
+def _design_matrix(design: Design, terms: Sequence[str]) -> tuple[np.ndarray, list[str], ModelMatrix]:
+    rb = ModelMatrix(terms, list(design.factors))
+    S = numeric_settings(design.coded, design.factors)
     return rb(S), rb.columns, rb
 
 
@@ -189,7 +194,7 @@ def prediction_variance(design: Design, model: str | Sequence[str], points: pd.D
     terms = model_terms(model, factors)
     X, _, rb = _design_matrix(design, terms)
     M = X.T @ X
-    F = rb(_settings_to_numeric(points, factors))
+    F = rb(numeric_settings(points, factors))
     Minv = np.linalg.inv(M)
     return np.einsum("ij,jk,ik->i", F, Minv, F)
 
@@ -223,8 +228,10 @@ def evaluate(
     alpha : float
         Significance level of the tests.
     alias_terms : list of str or "interactions" or "quadratic", optional
-        Terms omitted from the model for the alias matrix; default all two-factor
-        interactions not in the model.
+        Terms omitted from the model for the alias matrix; default every
+        two-factor interaction and pure quadratic not in the model (the same as
+        ``"quadratic"``); ``"interactions"`` gives main effects and two-factor
+        interactions only.
     seed : int
         Seed of the Monte Carlo points used only when the region is too large
         for quadrature/grid evaluation (more than 10 continuous factors).
@@ -310,8 +317,8 @@ def evaluate(
         blocks_orthogonal = bool(np.allclose(Zm.T @ Zb, 0.0, atol=1e-9))
 
     # region for G and I
-    P_grid, _ = _region_points(factors, "grid", seed=seed)
-    S_design = _settings_to_numeric(design.coded, factors)
+    P_grid, _ = region_points(factors, "grid", seed=seed)
+    S_design = numeric_settings(design.coded, factors)
     cont = [j for j, f in enumerate(factors) if f.is_continuous]
     inside = np.all(np.abs(S_design[:, cont]) <= 1 + 1e-9, axis=1) if cont else np.ones(N, dtype=bool)
     F_region = rb(np.vstack([P_grid, S_design[inside]]))
@@ -390,15 +397,15 @@ def evaluate(
         )
 
     # alias matrix
-    if alias_terms is None:
-        cand = model_terms("interactions", factors)
+    if alias_terms is None:  # every second-order term left out: two-factor interactions and pure quadratics
+        cand = model_terms("quadratic", factors)
         omitted = [t for t in cand if term_order(t) == 2 and t not in terms]
     elif isinstance(alias_terms, str) and alias_terms in ("interactions", "quadratic"):
         omitted = [t for t in model_terms(alias_terms, factors) if t not in terms]
     else:
         omitted = [t for t in model_terms(list(alias_terms), factors)[1:] if t not in terms]
     if omitted:
-        rb2 = _RowBuilder(["Intercept"] + omitted, factors)
+        rb2 = ModelMatrix(["Intercept"] + omitted, factors)
         X2 = rb2(S_design)[:, 1:]
         cols2 = rb2.columns[1:]
         Amat = (np.linalg.pinv(M) if not estimable else Minv) @ X.T @ X2
@@ -445,7 +452,7 @@ def evaluate(
     )
 
 
-def _candidate_rows(candidates: pd.DataFrame, factors: Sequence, rb: _RowBuilder, units: str,
+def _candidate_rows(candidates: pd.DataFrame, factors: Sequence, rb: ModelMatrix, units: str,
                     weights: Sequence[float] | None) -> tuple[np.ndarray, np.ndarray]:
     """Model rows of a candidate set (validated) and normalised weights."""
     if not isinstance(candidates, pd.DataFrame) or len(candidates) == 0:
@@ -474,7 +481,7 @@ def _candidate_rows(candidates: pd.DataFrame, factors: Sequence, rb: _RowBuilder
                                  f"not among {list(f.levels)}")
             coded[f.name] = col.to_numpy()
     frame = pd.DataFrame(coded, index=candidates.index)
-    F = rb(_settings_to_numeric(frame, factors))
+    F = rb(numeric_settings(frame, factors))
     if weights is None:
         w = np.full(len(frame), 1.0 / len(frame))
     else:

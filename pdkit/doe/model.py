@@ -45,8 +45,8 @@ import pandas as pd
 from pdkit.errors import InputError
 from pdkit.doe.factors import Factor
 
-__all__ = ["model_terms", "model_matrix", "term_columns", "term_order", "term_factors", "effect_coding",
-           "base_matrix", "formula_response"]
+__all__ = ["model_terms", "model_matrix", "ModelMatrix", "term_columns", "term_order", "term_factors",
+           "effect_coding", "numeric_settings", "base_matrix", "formula_response"]
 
 _SQUARE = re.compile(r"^I\(\s*([A-Za-z_][\w]*)\s*\*\*\s*2\s*\)$|^([A-Za-z_][\w]*)\s*\^\s*2$")
 
@@ -218,14 +218,238 @@ def model_terms(model: str | Sequence[str], factors: Sequence[Factor], *,
 def effect_coding(labels: Any, levels: Sequence[Any]) -> np.ndarray:
     """Effect (sum-to-zero) coding: one column per level but the last, which is -1 in every column.
 
+    This is the one effect coding of pdkit: categorical factors in fits, designs, design
+    evaluation and the optimiser, and block columns, are all coded here.  ``labels`` may be
+    level labels or level indices (then ``levels`` is ``range(k)``).
+
     Examples
     --------
     >>> effect_coding(["a", "b", "c"], ["a", "b", "c"]).tolist()
     [[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]
+    >>> effect_coding([2, 0], range(3)).tolist()
+    [[-1.0, -1.0], [1.0, 0.0]]
     """
-    lab = np.asarray(labels, dtype=object)
+    levels = list(levels)
+    lab = np.atleast_1d(np.asarray(labels))
+    if not (lab.dtype.kind in "iu" and all(isinstance(v, (int, np.integer)) for v in levels)):
+        lab = lab.astype(object)
     last = lab == levels[-1]
-    return np.column_stack([np.where(lab == lev, 1.0, np.where(last, -1.0, 0.0)) for lev in levels[:-1]])
+    out = np.zeros((len(lab), max(len(levels) - 1, 0)))
+    for i, lev in enumerate(levels[:-1]):
+        out[:, i] = np.where(lab == lev, 1.0, np.where(last, -1.0, 0.0))
+    return out
+
+
+def numeric_settings(coded: pd.DataFrame, factors: Sequence[Factor]) -> np.ndarray:
+    """Coded settings frame -> numeric settings array (continuous value, categorical level index).
+
+    The numeric form is what :class:`ModelMatrix` evaluates fast (``ModelMatrix(...)(S)``); a
+    two-level categorical factor may be given as -1/+1 or as level labels.
+
+    Examples
+    --------
+    >>> fs = [Factor("t", 30, 40), Factor("c", levels=["x", "y", "z"])]
+    >>> numeric_settings(pd.DataFrame({"t": [-1.0, 0.5], "c": ["z", "x"]}), fs).tolist()
+    [[-1.0, 2.0], [0.5, 0.0]]
+    """
+    cols = []
+    for f in factors:
+        v = coded[f.name].to_numpy()
+        if f.is_continuous:
+            cols.append(v.astype(float))
+        elif len(f.levels) == 2:
+            if np.issubdtype(np.asarray(v).dtype, np.number):
+                cols.append((v.astype(float) + 1.0) / 2.0)
+            else:
+                cols.append(np.array([f.levels.index(x) for x in v], dtype=float))
+        else:
+            cols.append(np.array([f.levels.index(x) for x in v], dtype=float))
+    return np.column_stack(cols)
+
+
+class ModelMatrix:
+    """The model matrix of ``terms`` over ``factors``, compiled once: the one term expansion of pdkit.doe.
+
+    The matrix is built in two steps.  The *base* matrix ``B`` holds one column per coded
+    factor column (a continuous factor in coded units, a -1/+1 two-level categorical factor,
+    or one effect-coded column ``name[level]`` per non-last level of a categorical factor,
+    :func:`effect_coding`) plus a trailing column of ones.  Every model column is the product
+    of at most ``m`` base columns, ``X[:, c] = prod_t B[:, index[c, t]]`` (unused positions
+    point at the ones column).  Both steps are single numpy calls, so a stack of candidate
+    rows costs about as much as one row - the optimisers' inner loops call it directly.
+
+    Entry points, all giving the same columns (:attr:`columns`):
+
+    * ``mm(S)`` - numeric settings (continuous coded value, categorical level index;
+      :func:`numeric_settings`), for design search and evaluation;
+    * :meth:`frame` - a coded DataFrame (categorical as labels or -1/+1), for fits;
+    * :meth:`actual` - settings in actual units (a mapping of arrays or scalars), for
+      prediction inside the factor box;
+    * :meth:`from_base` - any base matrix, e.g. one affine in the optimiser's variables.
+
+    Parameters
+    ----------
+    terms : list of str
+        Model terms (:func:`model_terms`).
+    factors : list of Factor
+
+    Examples
+    --------
+    >>> fs = [Factor("A", 0, 1), Factor("C", levels=["x", "y", "z"])]
+    >>> mm = ModelMatrix(["Intercept", "A", "C", "A:C"], fs)
+    >>> mm.columns
+    ['Intercept', 'A', 'C[x]', 'C[y]', 'A:C[x]', 'A:C[y]']
+    >>> mm(np.array([[0.5, 2.0]])).tolist()
+    [[1.0, 0.5, -1.0, -1.0, -0.5, -0.5]]
+    >>> mm.frame(pd.DataFrame({"A": [0.5], "C": ["z"]})).to_numpy().tolist()
+    [[1.0, 0.5, -1.0, -1.0, -0.5, -0.5]]
+    >>> mm.actual({"A": 0.75, "C": "z"}, 1).tolist()
+    [[1.0, 0.5, -1.0, -1.0, -0.5, -0.5]]
+    """
+
+    def __init__(self, terms: Sequence[str], factors: Sequence[Factor]) -> None:
+        self.terms = list(terms)
+        self.factors = list(factors)
+        #: the model-matrix columns of each term
+        self.mapping = term_columns(self.terms, self.factors)
+        #: model-matrix column names in order
+        self.columns = [c for t in self.terms for c in self.mapping[t]]
+        base_names: list[str] = []
+        by_factor: dict[str, list[int]] = {}
+        for f in self.factors:
+            if f.is_continuous or len(f.levels) == 2:
+                by_factor[f.name] = [len(base_names)]
+                base_names.append(f.name)
+            else:
+                by_factor[f.name] = []
+                for lev in f.levels[:-1]:
+                    by_factor[f.name].append(len(base_names))
+                    base_names.append(f"{f.name}[{lev}]")
+        #: base column names (without the trailing column of ones)
+        self.base_names = base_names
+        ones = len(base_names)
+        parts: list[list[int]] = []
+        for t in self.terms:
+            if t == "Intercept":
+                parts.append([])
+            elif t.endswith("^2"):
+                b = by_factor[t[:-2]][0]
+                parts.append([b, b])
+            else:
+                parts.extend(list(combo) for combo in itertools.product(*(by_factor[n] for n in term_factors(t))))
+        m = max([1] + [len(q) for q in parts])
+        #: base-column positions of each model column (padded with the ones column)
+        self.index = np.full((len(parts), m), ones, dtype=np.intp)
+        for c, q in enumerate(parts):
+            self.index[c, : len(q)] = q
+        #: base-column positions of each factor (by factor index)
+        self.factor_base = [np.array(by_factor[f.name], dtype=np.intp) for f in self.factors]
+
+    # ------------------------------------------------------------ base matrices
+    def factor_values(self, j: int, values: np.ndarray) -> np.ndarray:
+        """Base columns of factor ``j`` (shape (len(values), n_cols_j)) for numeric settings ``values``."""
+        f = self.factors[j]
+        v = np.asarray(values, dtype=float)
+        if f.is_continuous:
+            return v[:, None]
+        if len(f.levels) == 2:
+            return (2.0 * v - 1.0)[:, None]
+        return effect_coding(np.rint(v).astype(int), range(len(f.levels)))
+
+    def base_matrix(self, S: np.ndarray) -> np.ndarray:
+        """Base matrix (n, n_base + 1) of numeric settings ``S``; the last column is ones."""
+        S = np.atleast_2d(np.asarray(S, dtype=float))
+        B = np.ones((len(S), len(self.base_names) + 1))
+        for j in range(len(self.factors)):
+            B[:, self.factor_base[j]] = self.factor_values(j, S[:, j])
+        return B
+
+    def coded_base(self, coded: pd.DataFrame) -> np.ndarray:
+        """Base matrix (n, n_base + 1) of a coded DataFrame (categorical as labels, or -1/+1 for two levels)."""
+        missing = [f.name for f in self.factors if f.name not in coded.columns]
+        if missing:
+            raise InputError(f"coded settings: missing factor column(s) {missing}")
+        B = np.ones((len(coded), len(self.base_names) + 1))
+        for j, f in enumerate(self.factors):
+            values = coded[f.name]
+            if f.is_continuous:
+                B[:, self.factor_base[j][0]] = pd.to_numeric(values, errors="raise").astype(float).to_numpy()
+            elif len(f.levels) == 2:
+                v = values if pd.api.types.is_numeric_dtype(values) else f.to_coded(values.to_numpy())
+                B[:, self.factor_base[j][0]] = np.asarray(v, dtype=float)
+            else:
+                labels = values.to_numpy()
+                unknown = sorted({str(x) for x in labels if x not in f.levels})
+                if unknown:
+                    raise InputError(f"factor '{f.name}': level(s) {unknown} not among declared levels "
+                                     f"{list(f.levels)}")
+                B[:, self.factor_base[j]] = effect_coding(labels, f.levels)
+        return B
+
+    def actual_base(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
+        """Base matrix (n, n_base + 1) of ``n`` settings in actual units, without validation."""
+        B = np.ones((n, len(self.base_names) + 1))
+        for j, f in enumerate(self.factors):
+            v = settings[f.name]
+            if f.is_continuous:
+                B[:, self.factor_base[j][0]] = np.broadcast_to(
+                    (np.asarray(v, dtype=float) - f.center) / f.half_range, (n,))
+                continue
+            lab = np.broadcast_to(np.asarray(v, dtype=object), (n,))
+            if len(f.levels) == 2:
+                B[:, self.factor_base[j][0]] = np.where(lab == f.levels[1], 1.0, -1.0)
+            else:
+                B[:, self.factor_base[j]] = effect_coding(lab, f.levels)
+        return B
+
+    def base(self, S: np.ndarray) -> dict[str, np.ndarray]:
+        """Base columns by name (continuous, -1/+1 two-level, effect-coded level columns)."""
+        B = self.base_matrix(S)
+        return {n: B[:, c] for c, n in enumerate(self.base_names)}
+
+    # ------------------------------------------------------------ model rows
+    def from_base(self, B: np.ndarray) -> np.ndarray:
+        """Model rows from a base matrix (any leading shape; the last base column is ones)."""
+        X = B[..., self.index[:, 0]]
+        for t in range(1, self.index.shape[1]):
+            X = X * B[..., self.index[:, t]]
+        return X
+
+    def __call__(self, S: np.ndarray) -> np.ndarray:
+        """Model rows (n, p) of numeric settings ``S`` (n, k)."""
+        return self.from_base(self.base_matrix(S))
+
+    def frame(self, coded: pd.DataFrame) -> pd.DataFrame:
+        """Model matrix of a coded DataFrame, as a DataFrame with the same index."""
+        return pd.DataFrame(self.from_base(self.coded_base(coded)), columns=self.columns, index=coded.index)
+
+    def actual(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
+        """Model rows of ``n`` settings in actual units (arrays or scalars), without validation."""
+        return self.from_base(self.actual_base(settings, n))
+
+    def derivatives(self, S: np.ndarray, js: Sequence[int]) -> np.ndarray:
+        """d X / d S[:, j] for continuous factors ``js``: array (len(js), n, p).
+
+        Each model column is a product of base columns, and a continuous
+        factor's base column is the setting itself, so the derivative of a
+        product is the sum over the positions holding that factor of the
+        product of the other positions (``A^2`` -> ``2 A``).
+        """
+        B = self.base_matrix(S)
+        m = self.index.shape[1]
+        out = np.zeros((len(js), len(B), len(self.index)))
+        for pos, j in enumerate(js):
+            b = self.factor_base[j][0]
+            for t in range(m):
+                hit = self.index[:, t] == b
+                if not hit.any():
+                    continue
+                prod = np.ones((len(B), int(hit.sum())))
+                for r in range(m):
+                    if r != t:
+                        prod = prod * B[:, self.index[hit, r]]
+                out[pos][:, hit] += prod
+        return out
 
 
 def base_matrix(factors: Sequence[Factor], settings: Mapping[str, Any], n: int) -> tuple[list[str], np.ndarray]:
@@ -233,8 +457,7 @@ def base_matrix(factors: Sequence[Factor], settings: Mapping[str, Any], n: int) 
 
     One column per continuous or two-level factor (coded -1..+1) and one effect-coded
     column ``name[level]`` per non-last level of a categorical factor; every model
-    column is a product of these.  Used by the fast prediction paths (optimiser, design
-    space, explorer) that generate valid settings themselves.
+    column is a product of these (:class:`ModelMatrix`).
 
     Examples
     --------
@@ -242,45 +465,18 @@ def base_matrix(factors: Sequence[Factor], settings: Mapping[str, Any], n: int) 
     >>> names, B.tolist()
     (['t', 'c'], [[0.0, 1.0], [1.0, 1.0]])
     """
-    names: list[str] = []
-    cols: list[np.ndarray] = []
-    for f in factors:
-        v = settings[f.name]
-        if f.is_continuous:
-            names.append(f.name)
-            cols.append(np.broadcast_to((np.asarray(v, dtype=float) - f.center) / f.half_range, (n,)))
-            continue
-        lab = np.broadcast_to(np.asarray(v, dtype=object), (n,))
-        if len(f.levels) == 2:
-            names.append(f.name)
-            cols.append(np.where(lab == f.levels[1], 1.0, -1.0))
-        else:
-            names += [f"{f.name}[{lev}]" for lev in f.levels[:-1]]
-            cols += list(effect_coding(lab, f.levels).T)
-    return names, (np.column_stack(cols) if cols else np.zeros((n, 0)))
-
-
-def _factor_columns(factor: Factor, values: pd.Series) -> pd.DataFrame:
-    """Coded columns for one factor (one column unless categorical with > 2 levels)."""
-    if factor.is_continuous:
-        return pd.DataFrame({factor.name: pd.to_numeric(values, errors="raise").astype(float)}, index=values.index)
-    levels = list(factor.levels)
-    if len(levels) == 2:
-        v = values
-        if not pd.api.types.is_numeric_dtype(v):
-            v = pd.Series(factor.to_coded(v.to_numpy()), index=values.index)
-        return pd.DataFrame({factor.name: v.astype(float)}, index=values.index)
-    # effect (sum-to-zero) coding: the last level is -1 in every column
-    labels = values.to_numpy()
-    unknown = sorted({str(x) for x in labels if x not in levels})
-    if unknown:
-        raise InputError(f"factor '{factor.name}': level(s) {unknown} not among declared levels {levels}")
-    names = [f"{factor.name}[{lev}]" for lev in levels[:-1]]
-    return pd.DataFrame(effect_coding(labels, levels), columns=names, index=values.index)
+    mm = ModelMatrix(["Intercept"], factors)
+    return list(mm.base_names), mm.actual_base(settings, n)[:, :-1]
 
 
 def term_columns(terms: Sequence[str], factors: Sequence[Factor]) -> dict[str, list[str]]:
-    """Map each term to the model-matrix column names it expands to."""
+    """Map each term to the model-matrix column names it expands to.
+
+    Examples
+    --------
+    >>> term_columns(["A", "A:C"], [Factor("A", 0, 1), Factor("C", levels=["x", "y", "z"])])
+    {'A': ['A'], 'A:C': ['A:C[x]', 'A:C[y]']}
+    """
     fmap = {f.name: f for f in factors}
 
     def cols_of(name: str) -> list[str]:
@@ -296,13 +492,14 @@ def term_columns(terms: Sequence[str], factors: Sequence[Factor]) -> dict[str, l
         elif t.endswith("^2"):
             out[t] = [t]
         else:
-            parts = [cols_of(p) for p in t.split(":")]
-            out[t] = [":".join(c) for c in itertools.product(*parts)]
+            out[t] = [":".join(c) for c in itertools.product(*(cols_of(p) for p in term_factors(t)))]
     return out
 
 
 def model_matrix(coded: pd.DataFrame, terms: Sequence[str], factors: Sequence[Factor]) -> pd.DataFrame:
     """Build the model matrix X (one row per run, one column per model column) from coded settings.
+
+    A shortcut for ``ModelMatrix(terms, factors).frame(coded)`` (:class:`ModelMatrix`).
 
     Parameters
     ----------
@@ -320,18 +517,4 @@ def model_matrix(coded: pd.DataFrame, terms: Sequence[str], factors: Sequence[Fa
     >>> X.to_numpy().tolist()
     [[1.0, -1.0, -1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
     """
-    missing = [f.name for f in factors if f.name not in coded.columns]
-    if missing:
-        raise InputError(f"coded settings: missing factor column(s) {missing}")
-    base = pd.concat([_factor_columns(f, coded[f.name]) for f in factors], axis=1)
-    mapping = term_columns(terms, factors)
-    out = {}
-    for t in terms:
-        for col in mapping[t]:
-            if col == "Intercept":
-                out[col] = np.ones(len(coded))
-            elif col.endswith("^2"):
-                out[col] = base[col[:-2]].to_numpy() ** 2
-            else:
-                out[col] = np.prod([base[p].to_numpy() for p in col.split(":")], axis=0)
-    return pd.DataFrame(out, index=coded.index)
+    return ModelMatrix(terms, factors).frame(coded)

@@ -31,7 +31,6 @@ from scipy import ndimage, optimize, special
 
 from pdkit.errors import InputError
 from pdkit.doe.analysis import DoEFit
-from pdkit.doe.model import base_matrix
 
 __all__ = [
     "Goal",
@@ -293,7 +292,7 @@ class _Compiled:
 
     The optimised continuous factors are ``lo + (hi - lo) u``; every coded base column is
     affine in one ``u`` (or constant), and every model column is a product of base columns,
-    so the model matrix is ``prod(Baug[:, J], axis=2)`` with a precomputed index array ``J``.
+    evaluated by the fit's compiled :class:`pdkit.doe.model.ModelMatrix` (``from_base``).
     """
 
     def __init__(self, fits: Mapping[str, DoEFit], opt_f: Sequence[str], lo: np.ndarray, hi: np.ndarray,
@@ -304,30 +303,23 @@ class _Compiled:
         s0 = {**extra, **{n: lo[i] for i, n in enumerate(opt_f)}}
         s1 = {**extra, **{n: hi[i] for i, n in enumerate(opt_f)}}
         for r, f in fits.items():
-            names, B0 = base_matrix(f.factors, s0, 1)
-            _, B1 = base_matrix(f.factors, s1, 1)
-            colmap = np.array([opt_f.index(nm) if nm in opt_f else k for nm in names], dtype=int)
-            pos = {nm: i + 1 for i, nm in enumerate(names)}  # 0 is the column of ones
-            rows = []
-            for c in f.X.columns:
-                if c == "Intercept":
-                    rows.append([])
-                elif c.endswith("^2") and c[:-2] in pos:
-                    rows.append([pos[c[:-2]]] * 2)
-                else:
-                    rows.append([pos[q] for q in c.split(":")])  # KeyError -> caller falls back
-            width = max(1, max(len(x) for x in rows))
-            J = np.array([x + [0] * (width - len(x)) for x in rows], dtype=int)
-            self.parts.append((r, B0[0], (B1 - B0)[0], colmap, J, f.params.to_numpy(dtype=float)))
+            try:
+                mm, order = f.model_matrix_builder
+            except ValueError:  # a fitted column the model terms do not give: the caller's general path
+                raise KeyError(r) from None
+            B0 = mm.actual_base(s0, 1)[:, :-1]
+            B1 = mm.actual_base(s1, 1)[:, :-1]
+            colmap = np.array([opt_f.index(nm) if nm in opt_f else k for nm in mm.base_names], dtype=int)
+            self.parts.append((r, B0[0], (B1 - B0)[0], colmap, (mm, order), f.params.to_numpy(dtype=float)))
 
     def matrices(self, U: np.ndarray) -> dict[str, np.ndarray]:
         U = np.atleast_2d(U)
         Ue = np.column_stack([U, np.zeros(len(U))])
         out = {}
-        for r, b0, db, colmap, J, _ in self.parts:
+        for r, b0, db, colmap, (mm, order), _ in self.parts:
             B = b0 + db * Ue[:, colmap]
-            Baug = np.column_stack([np.ones(len(U)), B])
-            out[r] = Baug[:, J].prod(axis=2)
+            X = mm.from_base(np.column_stack([B, np.ones(len(U))]))
+            out[r] = X if order is None else X[:, order]
         return out
 
     def predict(self, U: np.ndarray) -> dict[str, np.ndarray]:

@@ -75,6 +75,7 @@ __all__ = [
     "Column",
     "Contract",
     "Problem",
+    "NO_VALUE",
     "ContractError",
     "LoadedTable",
     "CONTRACTS",
@@ -348,11 +349,15 @@ CONTRACTS: dict[str, Contract] = {c.template: c for c in (
         "doe_analysis", "DoE results, one row per run (the doe_design worksheet as filled in)",
         (
             _c("run", "id", required=False, description="run number"),
-            _c("{factors}", "number", skip=("auto",), description="factor settings"),
+            _c("{factors}", "text", skip=("auto",), description="factor settings: numbers (continuous) or "
+               "text levels (categorical, at least 2)"),
             _c("{response}", "number", skip=("all",), description="responses; physical bounds from the name"),
         ),
         keys=("run",),
-        rules=("name_bounds", "numeric_columns"),
+        rules=("name_bounds", "numeric_columns", "factor_columns"),
+        notes=("a factor column (parameter factors) is continuous when its cells are numbers (every cell then "
+               "must be one) and categorical when they are text; either way it must take at least two "
+               "different settings",),
         plain_names=True,
         example="run,temp,ph,titer\n1,30,6.8,1.2\n2,37,6.8,2.3\n3,30,7.2,1.5\n4,37,7.2,2.9\n5,33.5,7.0,2.0\n",
     ),
@@ -360,6 +365,10 @@ CONTRACTS: dict[str, Contract] = {c.template: c for c in (
 
 
 # --------------------------------------------------------------------------- problems
+#: ``Problem.value`` of a problem without an offending value (its message then has no "got ...").
+NO_VALUE: Any = object()
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input table.
@@ -385,11 +394,9 @@ class Problem:
             where.append(f"row {self.row}" if isinstance(self.row, int) else str(self.row))
         if self.column is not None:
             where.append(f"column '{self.column}'")
-        got = "" if self.value is _NOTHING else f"got {_shown(self.value)}, "
+        got = "" if self.value is NO_VALUE else f"got {_shown(self.value)}, "
         return f"{', '.join(where)}: {got}expected {self.expected}"
 
-
-_NOTHING = object()
 
 
 def _shown(v: Any) -> str:
@@ -586,7 +593,7 @@ def _check(contract: Contract, df: pd.DataFrame, src: str, params: Mapping[str, 
     if missing:
         names = ", ".join(f"'{m}'" for m in missing)
         hint = "" if params.get("__mapped__") else "; a lab export is read through a column mapping (pdkit.mapping)"
-        problems.append(Problem(src, None, None, _NOTHING, "", text=(
+        problems.append(Problem(src, None, None, NO_VALUE, "", text=(
             f"{src}: missing column{'s' if len(missing) > 1 else ''} {names} (columns present: "
             f"{', '.join(present)}){hint}")))
     # fully blank rows are excluded, not dropped silently
@@ -669,6 +676,9 @@ def _check(contract: Contract, df: pd.DataFrame, src: str, params: Mapping[str, 
             df[col.name] = numbers  # cells in error become NaN; the table is only used when there are none
     if "numeric_columns" in contract.rules:
         problems += _check_numeric_columns(df, src, rows, {c.name for c in columns}, contract.rules)
+    if "factor_columns" in contract.rules:
+        problems += _check_factor_columns(df, src, rows, [c.name for c in columns if c.param == "factors"
+                                                          or c.description.startswith("factor settings")])
     if contract.keys:
         keys = [k for k in contract.keys if k in df.columns]
         if len(keys) == len(contract.keys):
@@ -739,6 +749,36 @@ def _check_numeric_columns(df: pd.DataFrame, src: str, rows: list[int], declared
                 if bound is not None and not bound.contains(f):
                     out.append(Problem(src, rows[i], str(col), f, bound.text()))
         df[col] = numbers
+    return out
+
+
+def _check_factor_columns(df: pd.DataFrame, src: str, rows: list[int], names: list[str]) -> list[Problem]:
+    """Named DoE factor columns (doe_analysis): numbers throughout (continuous) or text levels
+    (categorical), never empty, and at least two different settings."""
+    out = []
+    for col in names:
+        if col not in df.columns:
+            continue
+        vals = df[col].tolist()
+        parsed = [parse_number(v) for v in vals]
+        n_num = sum(1 for f, e in parsed if f is not None)
+        n_filled = sum(1 for v in vals if not _blank(v))
+        if n_filled and n_num * 2 >= n_filled:  # continuous: every cell a number
+            numbers = np.full(len(vals), np.nan)
+            for i, (f, err) in enumerate(parsed):
+                if err is not None:
+                    out.append(Problem(src, rows[i], col, vals[i], err + " (a continuous factor; write a "
+                                       "categorical factor's levels as text in every row)"))
+                elif f is not None:
+                    numbers[i] = f
+            df[col] = numbers
+            distinct = {float(x) for x in numbers if np.isfinite(x)}
+        else:
+            distinct = {str(v).strip() for v in vals if not _blank(v)}
+        if len(distinct) == 1:
+            out.append(Problem(src, None, col, NO_VALUE, "", text=(
+                f"{src}, column '{col}': the factor is held at {next(iter(distinct))!r} in every run; a factor needs "
+                "at least two different settings (remove it from the parameter factors)")))
     return out
 
 
@@ -905,9 +945,11 @@ def _domain_check_quiet(contract: Contract, df: pd.DataFrame, src: str, params: 
             from pdkit.process.downstream import step_amounts
 
             step_amounts(df, src)
+        # doe_design: the design built from the factors and the other parameters is checked by
+        # pdkit.reports.params (its messages name those parameters, not the data file)
     except InputError as exc:
         text = str(exc)
-        return [Problem(src, None, None, _NOTHING, "valid input", text=text if src in text else f"{src}: {text}")]
+        return [Problem(src, None, None, NO_VALUE, "valid input", text=text if src in text else f"{src}: {text}")]
     return []
 
 

@@ -459,9 +459,9 @@ def apply_mapping(path: str | Path, mapping: ColumnMapping | str | Path | dict) 
 
 
 def _nothing() -> Any:
-    from pdkit.io.contracts import _NOTHING
+    from pdkit.io.contracts import NO_VALUE
 
-    return _NOTHING
+    return NO_VALUE
 
 
 def _cell(raw: Any, a: AttributeColumn, m: ColumnMapping) -> tuple[Any, str, str | None, str | None]:

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 from bokeh.layouts import gridplot
-from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Span, Band, ColorBar
+from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Span, ColorBar
 from bokeh.plotting import figure
 from scipy import stats
 
@@ -123,36 +123,84 @@ def _settings(fit, settings: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def profiler(fit, settings: Mapping[str, Any] | None = None, interval: str | None = "confidence",
-             n: int = 41, width: int = 260, height: int = 260):
-    """Prediction profiler: one panel per continuous factor, others held at ``settings``
-    (default the centre), prediction with its confidence (or prediction) band."""
+             n: int = 41, width: int = 260, height: int = 260, units: str | None = None, points: bool = False):
+    """Prediction profiler (static): one panel per factor, the others held at ``settings``
+    (default the centre, the first level), with the prediction and its confidence (or
+    prediction) band.
+
+    The panels share one y-range that contains every band (and the design points when
+    ``points``); the x-axes are labelled with the factors' units, the y-axis with the
+    response and ``units``.  Categorical factors get a panel with one point per level.
+    For the interactive profiler see :class:`pdkit.ui.profiler.Profiler`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pdkit.doe.analysis import fit
+    >>> d = pd.DataFrame({"A": [-1, 1, -1, 1, 0, 0], "y": [1.0, 3.0, 1.2, 3.1, 2.0, 2.2]})
+    >>> grid = profiler(fit(d, "y"), units="g/L")
+    >>> p = grid.children[0][0]
+    >>> bool(p.y_range.start < 0.9 and p.y_range.end > 3.2), p.yaxis.axis_label
+    (True, 'y (g/L)')
+    """
+    from bokeh.models import FixedTicker, Range1d
+
+    if interval not in (None, "confidence", "prediction"):
+        raise InputError(f"profiler: interval must be None, 'confidence' or 'prediction', got {interval!r}")
     base = _settings(fit, settings)
-    figs = []
-    yr = None
+    use_int = interval if fit.df_resid >= 1 else None
+    panels = []
     for f in fit.factors:
-        if not f.is_continuous:
-            continue
-        lo = min(f.low, float(fit.data[f.name].min()))
-        hi = max(f.high, float(fit.data[f.name].max()))
-        grid = np.linspace(lo, hi, n)
-        new = pd.DataFrame({k: [v] * n for k, v in base.items()})
+        if f.is_continuous:
+            lo = min(f.low, float(fit.data[f.name].min()))
+            hi = max(f.high, float(fit.data[f.name].max()))
+            grid = np.linspace(lo, hi, n)
+            xs = grid
+        else:
+            grid = np.array(f.levels, dtype=object)
+            xs = np.arange(len(grid), dtype=float)
+        new = pd.DataFrame({k: [v] * len(grid) for k, v in base.items()})
         new[f.name] = grid
-        use_int = interval if fit.df_resid >= 1 else None
         pr = fit.predict(new, interval=use_int)
-        src = _src(pr.assign(x=grid))
-        kw = {"y_range": yr} if yr is not None else {}
-        p = figure(width=width, height=height, x_axis_label=f.label(),
-                   y_axis_label=fit.response if not figs else "", **kw)
-        if use_int:
-            p.add_layout(Band(base="x", lower="lower", upper="upper", source=src, fill_alpha=0.25,
-                              fill_color=PALETTE[5]))
-        p.line("x", "prediction", source=src, color=PALETTE[0], line_width=2)
-        p.add_layout(Span(location=float(base[f.name]), dimension="height", line_dash="dashed",
-                          line_color=PALETTE[3]))
-        yr = p.y_range
+        panels.append((f, xs, pr))
+    if not panels:
+        raise InputError("profiler: the fit has no factor")
+    vals = [pr[c].to_numpy(dtype=float) for _, _, pr in panels for c in pr.columns]
+    if points:
+        vals.append(np.asarray(fit.y, dtype=float))
+    v = np.concatenate(vals)
+    ylo, yhi = float(np.min(v)), float(np.max(v))
+    span = yhi - ylo if yhi > ylo else max(abs(yhi), 1.0) * 0.1
+    yr = Range1d(ylo - 0.08 * span, yhi + 0.08 * span)
+    ylabel = f"{fit.response} ({units})" if units else fit.response
+    figs = []
+    for i, (f, xs, pr) in enumerate(panels):
+        p = figure(width=width + (30 if i == 0 else 0), height=height, y_range=yr, x_axis_label=f.label(),
+                   y_axis_label=ylabel if i == 0 else None, min_border_left=70 if i == 0 else 40,
+                   min_border_bottom=50)
+        src = _src(pr.assign(x=xs))
+        if f.is_continuous:
+            p.x_range = Range1d(float(xs[0]), float(xs[-1]))
+            if use_int:
+                p.varea("x", "lower", "upper", source=src, fill_alpha=0.25, fill_color=PALETTE[5])
+            p.line("x", "prediction", source=src, color=PALETTE[0], line_width=2)
+            at = float(base[f.name])
+        else:
+            k = len(xs)
+            p.x_range = Range1d(-0.5, k - 0.5)
+            p.xaxis.ticker = FixedTicker(ticks=list(range(k)))
+            p.xaxis.major_label_overrides = {j: str(lev) for j, lev in enumerate(f.levels)}
+            if use_int:
+                p.segment("x", "lower", "x", "upper", source=src, color=PALETTE[5], line_width=6, alpha=0.5)
+            p.scatter("x", "prediction", source=src, color=PALETTE[0], size=8)
+            at = float(list(f.levels).index(base[f.name]))
+        if points:
+            col = fit.data.loc[fit.y.index, f.name]
+            px = (np.asarray(col, dtype=float) if f.is_continuous
+                  else np.array([float(list(f.levels).index(x)) for x in col]))
+            p.scatter(px, np.asarray(fit.y, dtype=float), size=4, color="black", alpha=0.5)
+        p.add_layout(Span(location=at, dimension="height", line_dash="dashed", line_color=PALETTE[3]))
         figs.append(p)
-    if not figs:
-        raise InputError("profiler: the fit has no continuous factor")
     return gridplot([figs])
 
 

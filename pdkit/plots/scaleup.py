@@ -3,7 +3,9 @@
 Every figure draws one line per scale-up criterion against the working volume
 (log axis); the numbers come from the table and nothing is recomputed.  Declared
 operating windows are read from the table's ``attrs`` (``pv_window_w_m3``,
-``tip_speed_window_m_s``) and shaded.  Points outside a declared window are drawn
+``tip_speed_window_m_s``) and shaded, with a legend entry that names them; a cell
+line's preset P/V window is named as what it is, a planning window
+(``attrs["pv_window_label"]``, e.g. "HEK293 planning window (not a published limit)").  Points outside a declared window are drawn
 hollow; hovering shows the row's flags.
 
 Examples
@@ -15,6 +17,8 @@ Examples
 >>> fig = pv_figure(t, window_label="HEK293")
 >>> fig.yaxis.axis_label
 'P/V (W/m3)'
+>>> "HEK293 planning window" in fig.title.text
+True
 >>> tip_speed_figure(t).xaxis.axis_label
 'working volume (L)'
 """
@@ -139,7 +143,9 @@ def scaleup_figure(
         Band to shade (either end may be None).  Default: the declared window stored
         in ``table.attrs`` for ``p_per_v_w_m3`` and ``tip_speed_m_s``, none otherwise.
     window_label : str, optional
-        Name of the window in the title, e.g. ``"HEK293"``.
+        Name of the window in the title and legend, e.g. ``"HEK293"``.  Default (and
+        when it names the same cell line): the table's ``attrs["pv_window_label"]``
+        for the P/V column, which says that a preset window is a planning window.
     y_label, title : str, optional
         Axis label and title (defaults describe the column).
     width, height : int
@@ -175,13 +181,22 @@ def scaleup_figure(
         window = (lo, hi)
 
     label = y_label or QUANTITY_LABELS.get(column, column)
+    preset = table.attrs.get("pv_window_label") if column == "p_per_v_w_m3" else None
+    if window_label is None:
+        band_name = preset or "window"
+    elif preset and str(preset).startswith(str(window_label)):
+        band_name = str(preset)
+    else:
+        band_name = f"{window_label} window"
+    span = ""
+    if window is not None:
+        lo, hi = window
+        span = f"{lo:g}-{hi:g}" if lo is not None and hi is not None else (
+            f">= {lo:g}" if lo is not None else f"<= {hi:g}")
     if title is None:
         title = f"{label.split(' (')[0]} after scale-up by each criterion"
         if window is not None:
-            lo, hi = window
-            span = f"{lo:g}-{hi:g}" if lo is not None and hi is not None else (
-                f">= {lo:g}" if lo is not None else f"<= {hi:g}")
-            title += f" (band: {window_label + ' ' if window_label else ''}window {span})"
+            title += f" (band: {band_name} {span})"
 
     y_vals = pd.to_numeric(table[column]).to_numpy(dtype=float)
     x_vals = pd.to_numeric(table["volume_l"]).to_numpy(dtype=float)
@@ -199,6 +214,9 @@ def scaleup_figure(
         if hi is not None:
             box["top"] = hi
         fig.add_layout(BoxAnnotation(fill_color=PALETTE[2], fill_alpha=0.15, line_alpha=0, **box))
+        # a legend entry for the band (an annotation has none): an empty square in its colour
+        fig.scatter(x=[], y=[], marker="square", size=12, fill_color=PALETTE[2], fill_alpha=0.3, line_alpha=0,
+                    legend_label=f"band: {band_name} {span}")
 
     point_renderers = []
     for i, (crit, part) in enumerate(table.groupby("criterion", sort=False)):
@@ -232,7 +250,7 @@ def pv_figure(table: pd.DataFrame, *, window_label: str | None = None, **kwargs:
     >>> from pdkit.scaleup import scaleup_table
     >>> t = scaleup_table([2, 200, 2000], 5.0, 0.06, 0.13, 3.0, cell_line="HEK293")
     >>> pv_figure(t, window_label="HEK293").title.text
-    'P/V after scale-up by each criterion (band: HEK293 window 60-450)'
+    'P/V after scale-up by each criterion (band: HEK293 planning window (not a published limit) 60-450)'
     """
     return scaleup_figure(table, "p_per_v_w_m3", window_label=window_label, **kwargs)
 

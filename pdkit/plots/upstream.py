@@ -75,11 +75,13 @@ def growth_plot(ds: xr.Dataset, vcd: str = "vcd", viability: str | None = "viabi
     Runs of the same scale share a colour and differ in line dash.
     """
     unit = ds[vcd].attrs.get("units", "")
-    fig = figure(width=760, height=380, title=f"Growth: {vcd} and {viability or ''} by run",
+    show_viability = bool(viability) and viability in ds.data_vars
+    title = f"Growth: {vcd} and {viability} by run" if show_viability else f"Growth: {vcd} by run"
+    fig = figure(width=760, height=380, title=title,
                  x_axis_label=_time_label(ds), y_axis_label=f"{vcd} ({unit})",
                  y_axis_type="log" if log_y else "linear", tools="pan,box_zoom,wheel_zoom,reset,save")
     _lines(fig, ds, vcd, color_by)
-    if viability and viability in ds.data_vars:
+    if show_viability:
         fig.extra_y_ranges = {"via": Range1d(0, 105)}
         fig.add_layout(LinearAxis(y_range_name="via", axis_label=f"{viability} (%)"), "right")
         colors = scale_colors(ds, color_by)
@@ -182,6 +184,6 @@ def productivity_plot(product: xr.DataArray, ivcd: xr.DataArray, qp: xr.Dataset,
 
 
 def _qp_factor(product: xr.DataArray, ivcd: xr.DataArray) -> float:
-    from pdkit.process.upstream import _qp_unit
+    from pdkit.process.upstream import qp_unit as _qp_unit
 
     return _qp_unit(product.attrs.get("units"), ivcd.attrs.get("units"))[0]

@@ -49,6 +49,7 @@ import xarray as xr
 
 from pdkit.io.tables import check_unique, describe_rows, numeric_column, read_table, require_columns
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin, fmt
 from pdkit.units import convert, parse_unit
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "PeakVCD",
     "peak_vcd",
     "SpecificProductivity",
+    "qp_unit",
     "specific_productivity",
     "percent_full",
     "vg_per_cell",
@@ -318,7 +320,10 @@ def save_runs(ds: xr.Dataset, path: str | Path) -> Path:
         if out[name].dtype == object or str(out[name].dtype).startswith(("string", "str")):
             out = out.assign_coords({name: (out[name].dims, np.asarray(out[name].values, dtype=str))})
             out[name].attrs.update(ds[name].attrs)
-    out.to_netcdf(p)
+    from pdkit.io.files import atomic_path
+
+    with atomic_path(p) as tmp:  # a reader never sees a half-written file
+        out.to_netcdf(tmp)
     return p
 
 
@@ -552,7 +557,7 @@ def ivcd(vcd: Any, *, time: Any = None, time_unit: str | None = None):
 # Growth rate
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
-class GrowthRate:
+class GrowthRate(ResultMixin):
     """Specific growth rate of one run.
 
     Attributes
@@ -586,6 +591,11 @@ class GrowthRate:
     def doubling_time(self) -> float:
         """ln 2 / rate, in ``time_unit``."""
         return float(doubling_time(self.rate))
+
+    def summary(self) -> str:
+        """One line: mu, doubling time and the window fitted."""
+        return f"growth rate {fmt(self.rate)} per {self.time_unit} (doubling time {fmt(self.doubling_time)} " \
+               f"{self.time_unit}; R2 {fmt(self.r2, 3)}, {self.n_points} points from {fmt(self.start)} to {fmt(self.end)})"
 
 
 def _ols_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
@@ -823,11 +833,15 @@ def doubling_time(mu: Any):
 
 
 @dataclass(frozen=True)
-class PeakVCD:
+class PeakVCD(ResultMixin):
     """Peak viable cell density of one run and the time it was reached."""
 
     value: float
     time: float
+
+    def summary(self) -> str:
+        """One line: the peak and when."""
+        return f"peak VCD {fmt(self.value)} at time {fmt(self.time)}"
 
 
 def peak_vcd(vcd: Any, *, time: Any = None):
@@ -858,7 +872,7 @@ def peak_vcd(vcd: Any, *, time: Any = None):
 # Specific productivity
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
-class SpecificProductivity:
+class SpecificProductivity(ResultMixin):
     """Specific productivity qP: OLS slope of product against IVCD.
 
     Attributes
@@ -885,6 +899,11 @@ class SpecificProductivity:
     unit: str
     alpha: float
 
+    def summary(self) -> str:
+        """One line: qP with its confidence interval."""
+        return f"qP {fmt(self.qp)} {self.unit} ({fmt(100 * (1 - self.alpha))} % CI {fmt(self.ci_low)} to " \
+               f"{fmt(self.ci_high)}; R2 {fmt(self.r2, 3)}, n = {self.n_points})"
+
 
 _QP_UNITS = (
     "vg/cell/day",
@@ -898,7 +917,31 @@ _QP_UNITS = (
 )
 
 
-def _qp_unit(product_unit: str | None, ivcd_unit: str | None) -> tuple[float, str]:
+def qp_unit(product_unit: str | None, ivcd_unit: str | None) -> tuple[float, str]:
+    """The unit qP is reported in, and the factor from product units per IVCD unit to it.
+
+    The first of the readable qP units (``vg/cell/day``, ``pg/cell/day``, ...) with
+    the dimension of product over IVCD is chosen; without units, or with none
+    matching, the factor is 1 and the unit is described in words.
+
+    Parameters
+    ----------
+    product_unit, ivcd_unit : str or None
+        The units of the product (titer) and of the IVCD (``attrs["units"]``).
+
+    Returns
+    -------
+    (float, str)
+        Multiply a slope in product units per IVCD unit by the factor to get the unit.
+
+    Examples
+    --------
+    >>> factor, unit = qp_unit("vg/mL", "1e6 cells/mL*day")
+    >>> unit, round(factor, 12)
+    ('vg/cell/day', 1e-06)
+    >>> qp_unit(None, "cells/mL*day")
+    (1.0, 'product units per IVCD unit')
+    """
     if not product_unit or not ivcd_unit:
         return 1.0, "product units per IVCD unit"
     ratio = parse_unit(product_unit, "product units") / parse_unit(ivcd_unit, "ivcd units")
@@ -992,7 +1035,7 @@ def specific_productivity(
             assert len(window) == 2 and window[1] > window[0]
         except (TypeError, ValueError, AssertionError):
             raise InputError(f"specific_productivity: parameter 'window' must be (start, end) with end > start, got {window!r}") from None
-    factor, unit = _qp_unit(_units(p), _units(x))
+    factor, unit = qp_unit(_units(p), _units(x))
     t = p["time"].values.astype(float)
     if p.chunks is not None or x.chunks is not None:
         p, x = p.chunk({"time": -1}), x.chunk({"time": -1})

@@ -42,6 +42,7 @@ from scipy import stats
 from pdkit._checks import number
 from pdkit.io.tables import numeric_column, require_columns, source_name
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin, fmt
 
 __all__ = [
     "OUTLIER_CAVEAT",
@@ -101,8 +102,16 @@ def _alpha(alpha: Any) -> float:
 
 
 # --------------------------------------------------------------------------- Grubbs
+def _single_outlier_summary(test: str, symbol: str, r: Any) -> str:
+    verdict = (f"{fmt(r.value)} (at {r.suspect}) is an outlier" if r.outlier
+               else f"no outlier (most extreme {fmt(r.value)} at {r.suspect})")
+    p = f", p = {fmt(r.p_value, 3)}" if getattr(r, "p_value", None) is not None else ""
+    return f"{test} ({r.alternative}, alpha {fmt(r.alpha)}): {symbol} = {fmt(r.statistic)}, critical " \
+           f"{fmt(r.critical_value)}{p}, n = {r.n}: {verdict}"
+
+
 @dataclass(frozen=True)
-class GrubbsResult:
+class GrubbsResult(ResultMixin):
     """Result of :func:`grubbs`.
 
     ``statistic`` G, ``critical_value``, ``p_value`` (Bonferroni upper bound from the t
@@ -123,6 +132,10 @@ class GrubbsResult:
     alpha: float
     alternative: str
     caveat: str = OUTLIER_CAVEAT
+
+    def summary(self) -> str:
+        """One line: the statistic against its critical value and the verdict."""
+        return _single_outlier_summary("Grubbs", "G", self)
 
 
 def _grubbs_critical(n: int, alpha: float, two_sided: bool) -> float:
@@ -184,7 +197,7 @@ def grubbs(values: Any, alpha: float = 0.05, alternative: str = "two-sided") -> 
 
 # --------------------------------------------------------------------------- generalized ESD
 @dataclass(frozen=True)
-class ESDResult:
+class ESDResult(ResultMixin):
     """Result of :func:`generalized_esd`.
 
     ``table``: one row per step ``i`` with ``mean``, ``sd``, ``index`` (label of the
@@ -199,6 +212,13 @@ class ESDResult:
     n: int = 0
     alpha: float = 0.05
     caveat: str = OUTLIER_CAVEAT
+
+    _frame_from = 'table'  # to_frame() is this table
+
+    def summary(self) -> str:
+        """One line: how many outliers (and which) among n."""
+        which = f": {', '.join(str(o) for o in self.outliers)}" if self.outliers else ""
+        return f"generalized ESD (alpha {fmt(self.alpha)}): {self.n_outliers} outlier(s) among {self.n}{which}"
 
 
 def generalized_esd(values: Any, max_outliers: int, alpha: float = 0.05) -> ESDResult:
@@ -263,7 +283,7 @@ def generalized_esd(values: Any, max_outliers: int, alpha: float = 0.05) -> ESDR
 
 # --------------------------------------------------------------------------- Dixon
 @dataclass(frozen=True)
-class DixonResult:
+class DixonResult(ResultMixin):
     """Result of :func:`dixon`: ``statistic`` (r10 = gap / range), ``critical_value``,
     ``outlier``, the ``suspect`` index label and ``value``, ``n``, ``alpha`` (two-sided
     level of the table column used), ``alternative`` and the ``caveat``."""
@@ -277,6 +297,10 @@ class DixonResult:
     alpha: float
     alternative: str
     caveat: str = OUTLIER_CAVEAT
+
+    def summary(self) -> str:
+        """One line: the statistic against its critical value and the verdict."""
+        return _single_outlier_summary("Dixon", "r10", self)
 
 
 def dixon(values: Any, alpha: float = 0.05, alternative: str = "two-sided") -> DixonResult:

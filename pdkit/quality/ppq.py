@@ -38,6 +38,7 @@ from scipy import integrate, stats
 
 from pdkit._checks import number
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin, fmt
 
 __all__ = [
     "INTERVALS",
@@ -113,7 +114,7 @@ def ppq_multiplier(n: int, interval: str = "prediction", alpha: float = 0.05, si
 
 
 @dataclass(frozen=True)
-class PPQLimits:
+class PPQLimits(ResultMixin):
     """Result of :func:`ppq_limits`: ``n``, ``mean``, ``sd``, ``k``, the interval
     ``lower``/``upper`` (None for the open side), the specification ``spec_lower``/``spec_upper``
     and ``passes`` (the interval lies within the specification), ``interval``, ``sided``, ``alpha``."""
@@ -130,6 +131,16 @@ class PPQLimits:
     interval: str
     sided: str
     alpha: float
+
+    def summary(self) -> str:
+        """One line: the interval, the specification and whether it passes."""
+        lo = "" if self.lower is None else fmt(self.lower)
+        hi = "" if self.upper is None else fmt(self.upper)
+        slo = "" if self.spec_lower is None else fmt(self.spec_lower)
+        shi = "" if self.spec_upper is None else fmt(self.spec_upper)
+        verdict = "within" if self.passes else "not within"
+        return f"{self.interval} interval [{lo}, {hi}] (n = {self.n}, k = {fmt(self.k)}) {verdict} " \
+               f"the specification [{slo}, {shi}]"
 
 
 def ppq_limits(values: Any, lower: float | None = None, upper: float | None = None,

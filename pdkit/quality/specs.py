@@ -99,6 +99,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from pdkit.io.tables import check_unique, read_table, require_columns, source_name
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin
 from pdkit.units import convert, normalize_unit
 
 __all__ = [
@@ -657,7 +658,7 @@ def load_spec(path: str | Path) -> Specification:
 
 # --------------------------------------------------------------------------- evaluation
 @dataclass(frozen=True, eq=False)
-class LotEvaluation:
+class LotEvaluation(ResultMixin):
     """Result of :func:`evaluate_lots`.
 
     Attributes
@@ -685,7 +686,8 @@ class LotEvaluation:
         """Lots in the order they first appear in the results table."""
         return [str(x) for x in self.dispositions["lot"]]
 
-    def _check_lot(self, lot: Any) -> str:
+    def lot_key(self, lot: Any) -> str:
+        """``lot`` as the evaluation names it (stripped text); :class:`InputError` if it is not evaluated."""
         key = str(lot).strip()
         if key not in self.lots:
             raise InputError(f"lot {key!r} is not in the evaluation (lots: {', '.join(self.lots)})")
@@ -693,17 +695,26 @@ class LotEvaluation:
 
     def for_lot(self, lot: Any) -> pd.DataFrame:
         """The per-attribute rows of one lot (a copy)."""
-        key = self._check_lot(lot)
+        key = self.lot_key(lot)
         return self.results[self.results["lot"] == key].reset_index(drop=True)
 
     def disposition(self, lot: Any) -> str:
         """``meets specification``, ``does not meet`` or ``incomplete`` for one lot."""
-        key = self._check_lot(lot)
+        key = self.lot_key(lot)
         return str(self.dispositions.loc[self.dispositions["lot"] == key, "disposition"].iloc[0])
 
     def releasable(self, lot: Any) -> bool:
         """True only when every test is reported and none failed."""
         return self.disposition(lot) == "meets specification"
+
+    _frame_from = 'results'  # to_frame() is this table
+
+    def summary(self) -> str:
+        """One line: how many lots were evaluated against which specification, and their dispositions."""
+        counts = self.dispositions["disposition"].value_counts()
+        parts = ", ".join(f"{int(counts[d])} {d}" for d in ("meets specification", "does not meet", "incomplete")
+                          if d in counts)
+        return f"{len(self.dispositions)} lot(s) against {self.spec.product} version {self.spec.version}: {parts}"
 
 
 def _cell_text(v: Any) -> str | None:

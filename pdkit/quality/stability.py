@@ -68,6 +68,7 @@ from scipy import optimize, stats
 from pdkit.io.tables import describe_rows, numeric_column, require_columns, source_name
 from pdkit._checks import number
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin, fmt
 
 __all__ = [
     "shelf_life",
@@ -101,7 +102,7 @@ class ExtrapolationWarning(UserWarning):
 
 
 @dataclass(frozen=True)
-class Extrapolation:
+class Extrapolation(ResultMixin):
     """How far a shelf life reaches beyond the data (ICH Q1E 2.4, Appendix A; ICH Q5C).
 
     Attributes
@@ -130,6 +131,10 @@ class Extrapolation:
     exceeds_q1e_limit: bool
     message: str
 
+    def summary(self) -> str:
+        """The report sentence, or that the shelf life lies within the data."""
+        return self.message or f"shelf life {fmt(self.shelf_life)} within the data (longest time {fmt(self.max_time)})"
+
 
 @dataclass(frozen=True)
 class _Line:
@@ -154,7 +159,7 @@ class _Line:
 
 
 @dataclass(frozen=True)
-class ShelfLife:
+class ShelfLife(ResultMixin):
     """Result of :func:`shelf_life`.
 
     Attributes
@@ -273,6 +278,16 @@ class ShelfLife:
                 part["upper_bound"] = line.fitted(times) + q * line.se(times)
             frames.append(pd.DataFrame(part))
         return pd.concat(frames, ignore_index=True)
+
+    _frame_from = 'per_batch'  # to_frame() is this table
+
+    def summary(self) -> str:
+        """One line: the shelf life, the model and what limits it."""
+        if not self.crosses:
+            return f"shelf life not reached within {fmt(self.horizon)} ({self.time}) under model {self.model}"
+        worst = f", batch {self.worst_batch}" if self.worst_batch is not None else ""
+        return f"shelf life {fmt(self.shelf_life)} ({self.time}) under model {self.model}: " \
+               f"{self.limit_crossed} limit of {self.response}{worst}"
 
 
 # --------------------------------------------------------------------------- helpers

@@ -50,6 +50,7 @@ from scipy import stats as sps
 
 from pdkit._checks import number
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin, fmt
 
 __all__ = [
     "tolerance_factor",
@@ -328,8 +329,20 @@ def tolerance_factor(
 
 
 # ----------------------------------------------------------------------------- tolerance interval
+def _interval_words(sided: str, coverage: float, confidence: float) -> str:
+    what = "tolerance interval" if sided == "two" else "tolerance limit"
+    side = "" if sided == "two" else f"{sided} "
+    return f"{side}{fmt(100 * coverage)} % / {fmt(100 * confidence)} % {what}"
+
+
+def _interval_limits(lower: float | None, upper: float | None) -> str:
+    if lower is not None and upper is not None:
+        return f"{fmt(lower)} to {fmt(upper)}"
+    return fmt(lower if lower is not None else upper)
+
+
 @dataclass(frozen=True)
-class ToleranceInterval:
+class ToleranceInterval(ResultMixin):
     """A normal tolerance interval ``mean ± k·sd`` (``None`` for the open side of a one-sided one)."""
 
     lower: float | None
@@ -349,6 +362,17 @@ class ToleranceInterval:
     def as_dict(self) -> dict[str, Any]:
         """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
         return dict(self.__dict__)
+
+    def summary(self) -> str:
+        """One line: the interval, its coverage and confidence, n and k.
+
+        Examples
+        --------
+        >>> tolerance_interval([1.80, 1.82, 1.81, 1.83, 1.79, 1.82], coverage=0.95, sided="lower").summary()
+        'lower 95 % / 95 % tolerance limit 1.757 (n = 6, k = 3.708)'
+        """
+        return f"{_interval_words(self.sided, self.coverage, self.confidence)} {_interval_limits(self.lower, self.upper)} " \
+               f"(n = {self.n}, k = {fmt(self.k)})"
 
 
 def tolerance_interval(
@@ -414,7 +438,7 @@ def tolerance_interval(
 
 # ----------------------------------------------------------------------------- nonparametric
 @dataclass(frozen=True)
-class NonparametricToleranceInterval:
+class NonparametricToleranceInterval(ResultMixin):
     """Distribution-free tolerance interval from order statistics (``None`` on an open side).
 
     ``lower_rank``/``upper_rank`` are the 1-based ranks of the order statistics used (1 = the
@@ -438,6 +462,12 @@ class NonparametricToleranceInterval:
     def as_dict(self) -> dict[str, Any]:
         """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
         return dict(self.__dict__)
+
+    def summary(self) -> str:
+        """One line: the distribution-free interval, its coverage and achieved confidence, n."""
+        return f"distribution-free {_interval_words(self.sided, self.coverage, self.confidence)} " \
+               f"{_interval_limits(self.lower, self.upper)} (n = {self.n}, achieved confidence " \
+               f"{fmt(100 * self.achieved_confidence)} %)"
 
 
 def _np_confidence(n: int, r: int, p: float, sided: str) -> float:
@@ -553,7 +583,7 @@ def nonparametric_tolerance_interval(
 
 # ----------------------------------------------------------------------------- capability
 @dataclass(frozen=True)
-class Capability:
+class Capability(ResultMixin):
     """Process capability indices; ``None`` where a limit needed for an index is missing.
 
     ``cp, cpk, cpl, cpu`` use ``sigma_within``; ``pp, ppk, ppl, ppu`` use ``sigma_overall``.
@@ -634,6 +664,8 @@ class Capability:
             df[c] = pd.array(df[c].tolist(), dtype="Float64")
         df.attrs["warning"] = self.warning
         return df
+
+    _frame_from = 'table'  # to_frame() is this table
 
 
 def _bissell(index: float | None, n: int, z: float) -> tuple[float, float] | None:
@@ -802,7 +834,7 @@ def _stability(x: np.ndarray, rules: str | None, subgroup_size: int = 1,
 
 # ----------------------------------------------------------------------------- normality
 @dataclass(frozen=True)
-class Normality:
+class Normality(ResultMixin):
     """Normality tests: Shapiro-Wilk and Anderson-Darling (mean and variance estimated)."""
 
     shapiro_w: float
@@ -817,6 +849,12 @@ class Normality:
     def as_dict(self) -> dict[str, Any]:
         """The result as a plain dict."""
         return dict(self.__dict__)
+
+    def summary(self) -> str:
+        """One line: consistent with normality or not, and both p-values."""
+        verdict = "consistent with a normal distribution" if self.normal else "not consistent with a normal distribution"
+        return f"{verdict} at alpha {fmt(self.alpha)} (Shapiro-Wilk p = {fmt(self.shapiro_p, 3)}, " \
+               f"Anderson-Darling p = {fmt(self.anderson_p, 3)}; n = {self.n})"
 
 
 def normality(values: Any, alpha: float = 0.05) -> Normality:

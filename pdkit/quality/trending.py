@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin, fmt
 from pdkit.quality.stats import as_values
 
 __all__ = ["imr_chart", "ImrChart", "parse_dates", "D2_2", "D4_2", "RULES"]
@@ -88,7 +89,7 @@ MR_RULE = "moving range above its upper control limit"
 
 
 @dataclass(frozen=True)
-class ImrChart:
+class ImrChart(ResultMixin):
     """Result of :func:`imr_chart`.
 
     Attributes
@@ -134,6 +135,14 @@ class ImrChart:
     def in_control(self) -> bool:
         """True when no rule fired on either chart."""
         return self.signals.empty
+
+    _frame_from = 'points'  # to_frame() is this table
+
+    def summary(self) -> str:
+        """One line: points, centre and limits, and whether any rule fired."""
+        state = "in control" if self.in_control else f"{len(self.signals)} signal(s) ({self.rules} rules)"
+        return f"I-MR chart of {len(self.points)} points: centre {fmt(self.center)}, limits " \
+               f"{fmt(self.lcl)} to {fmt(self.ucl)}; {state}"
 
 
 def _runs_same_sign(s: np.ndarray, length: int) -> np.ndarray:

@@ -438,7 +438,7 @@ def _is_up_to_date(report: PreparedReport, folder: Path) -> bool:
 
 def _report_command(job: Mapping[str, Any]) -> list[str]:
     """The command that runs one report in a fresh Python process."""
-    code = ("import sys\nfrom pdkit._startup import fast_imports\nfast_imports()\n"
+    code = ("import sys\nfrom pdkit.reports.startup import fast_imports\nfast_imports()\n"
             "from pdkit.batch import _run_one_main\nsys.exit(_run_one_main(sys.argv[1]))")
     return [sys.executable, "-c", code, json.dumps(dict(job))]
 
@@ -618,40 +618,27 @@ def _summary_csv(frame) -> str:
 
 
 def _summary_html(frame, template: str, created_utc: str) -> str:
-    from pdkit.escape import html_text
+    """``summary.html``: the summary table as a page, from ``templates/batch_summary.html.j2`` (all escaped)."""
+    from pdkit.reports.pages import render
 
-    head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
-    body = []
+    rows = []
     for rec in frame.to_dict(orient="records"):
         cells = []
         for col, value in rec.items():
             if value is None or (isinstance(value, float) and value != value):
                 text = ""
             elif isinstance(value, float):
-                text = html_text(f"{value:.6g}")
+                text = f"{value:.6g}"
             else:
-                text = html_text(value)
-            if col == "output" and text:
-                text = f"<a href='{html_text(value)}'>{text}</a>"
-            cls = f" class='{html_text(value)}'" if col == "status" else ""
-            cells.append(f"<td{cls}>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+                text = str(value)
+            cells.append({"text": text,
+                          "href": value if col == "output" and text else None,
+                          "css_class": ("" if value is None else value) if col == "status" else None})
+        rows.append(cells)
     counts = frame["status"].value_counts().to_dict() if len(frame) else {}
     tally = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("succeeded", "skipped", "failed"))
-    rows_html = "\n".join(body)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>pdkit batch: {html_text(template)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}}
-.succeeded{{color:#006400;font-weight:bold}}.skipped{{color:#555}}.failed{{color:#b00020;font-weight:bold}}</style>
-</head><body><h1>pdkit batch: {html_text(template)}</h1>
-<p>{len(frame)} reports ({html_text(tally)}), summary written {html_text(created_utc)}.
-Each report folder holds the executed notebook, the HTML report and a <code>manifest.json</code>;
-logs are in <code>logs/</code>.</p>
-<table><tr>{head}</tr>
-{rows_html}
-</table></body></html>
-"""
+    return render("batch_summary.html.j2", template=template, n_reports=len(frame), tally=tally,
+                  created_utc=created_utc, columns=[str(c) for c in frame.columns], rows=rows)
 
 
 def _outcome(report: PreparedReport, outdir: Path, status: str, duration: float, error: str | None,
@@ -684,7 +671,7 @@ def _write_params(folder: Path, report_id: str, values: Mapping[str, Any]) -> Pa
 
     import yaml
 
-    from pdkit.reports.provenance import atomic_write_text
+    from pdkit.io.files import atomic_write_text
 
     text = yaml.safe_dump(_jsonable(values), sort_keys=False, allow_unicode=True)
     path = folder / f"{report_id}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}.yaml"
@@ -814,13 +801,14 @@ def run_batch(
     """
     from tqdm import tqdm
 
-    from pdkit.reports.provenance import atomic_write_text, utc_now
+    from pdkit.io.files import atomic_write_text
+    from pdkit.reports.provenance import utc_now
 
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InputError(f"parameter 'workers': got {workers!r}, expected an integer >= 1")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise InputError(f"parameter 'retries': got {retries!r}, expected an integer >= 0")
-    from pdkit.reports.runner import PAPER_SIZES, _pdf_module, _writing
+    from pdkit.reports.runner import PAPER_SIZES, disk_full_guard, require_pdf
 
     out = Path(outdir).resolve()
     prepared = validate_grid(template, grid, out)
@@ -831,12 +819,12 @@ def run_batch(
     if str(paper).lower() not in {p.lower() for p in PAPER_SIZES}:
         raise InputError(f"--paper: got {paper!r}, expected one of {', '.join(PAPER_SIZES)}")
     if pdf:
-        _pdf_module()  # chromium missing: one line, before anything is written
+        require_pdf()  # chromium missing: one line, before anything is written
     n_workers = workers or os.cpu_count() or 1
     blas = 1 if (scheduler or n_workers > 1) else None
     client = _connect(scheduler, connect_timeout) if scheduler else None  # before anything is written
 
-    with _writing(out):
+    with disk_full_guard(out):
         out.mkdir(parents=True, exist_ok=True)
         (out / "logs").mkdir(exist_ok=True)
         (out / "params").mkdir(exist_ok=True)
@@ -848,7 +836,7 @@ def run_batch(
         if not force and _is_up_to_date(p, folder):
             outcomes[p.report_id] = _outcome(p, out, "skipped", 0.0, None, None)
             continue
-        with _writing(out / "params"):
+        with disk_full_guard(out / "params"):
             params_file = _write_params(out / "params", p.report_id, p.values)
         # the report's runner moves an earlier run in its folder aside (see _run_one_main)
         jobs.append({"row": p.row, "report_id": p.report_id, "template": str(p.template), "outdir": str(folder),
@@ -896,9 +884,9 @@ def run_batch(
         reports = tuple(outcomes[p.report_id] for p in prepared)
         frame = _summary_frame(reports)
         summary_csv, summary_html = out / "summary.csv", out / "summary.html"
-        with _writing(summary_csv):
+        with disk_full_guard(summary_csv):
             atomic_write_text(summary_csv, _summary_csv(frame))
-        with _writing(summary_html):
+        with disk_full_guard(summary_html):
             atomic_write_text(summary_html, _summary_html(frame, prepared[0].template.stem, utc_now()))
     return BatchResult(out, reports, summary_csv, summary_html)
 

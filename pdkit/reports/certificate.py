@@ -25,17 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from pdkit import __version__
 from pdkit.errors import InputError
-from pdkit.escape import html_text
-from pdkit.reports.pdf import css_string
+from pdkit.io.files import atomic_write_text
+from pdkit.reports.pages import css_text, render
 from pdkit.quality.specs import LotEvaluation, Specification
 
 __all__ = ["certificate_html", "write_certificates", "write_certificate_pdfs", "certificate_filename",
@@ -48,61 +46,6 @@ SIGNATURE_MARKERS = "<!--pdkit-signatures--><!--/pdkit-signatures-->"
 
 _PAPERS = {"a4": "A4", "letter": "letter"}
 
-# Print layout: 14 mm side margins leave 182 mm (A4) or 188 mm (Letter) for the content; the
-# results table is laid out with fixed column widths (percentages of that) and wraps any long
-# word, so nothing can run past the right margin.  The first rule must stay "@page { size: ...;"
-# (the paper size), pdkit.pdf overrides it when printing on another paper.
-_CSS = """
-@page { size: %(size)s; margin: 24mm 14mm 20mm 14mm;
-  @top-left { content: %(top_left)s; font: 8pt "DejaVu Sans", Arial, sans-serif; color: #333; letter-spacing: 0.01pt;
-              vertical-align: bottom; padding-bottom: 3mm; }
-  @top-right { content: %(top_right)s; font: bold 9pt "DejaVu Sans", Arial, sans-serif; color: #000; letter-spacing: 0.01pt;
-               vertical-align: bottom; padding-bottom: 3mm; }
-  @bottom-left { content: %(bottom_left)s; font: 8pt "DejaVu Sans", Arial, sans-serif; color: #333; letter-spacing: 0.01pt;
-                 vertical-align: top; padding-top: 3mm; }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt "DejaVu Sans", Arial, sans-serif;
-                  color: #333; vertical-align: top; padding-top: 3mm; }
-}
-.pdkit-coa, .pdkit-coa * { box-sizing: border-box; }
-.pdkit-coa { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 9.5pt; color: #000;
-             line-height: 1.35; -webkit-print-color-adjust: exact; print-color-adjust: exact;
-             overflow-wrap: anywhere; font-variant-ligatures: none; padding: 0 0.6mm; }
-.pdkit-coa .top { border-bottom: 2px solid #0072B2; margin-bottom: 5mm; padding-bottom: 2mm; }
-.pdkit-coa .org { font-size: 9pt; color: #333; }
-.pdkit-coa h1 { font-size: 15pt; margin: 1mm 0 0 0; }
-.pdkit-coa h2 { font-size: 10.5pt; margin: 0 0 2mm 0; }
-.pdkit-coa table { border-collapse: collapse; width: 100%%; }
-.pdkit-coa table.info { table-layout: fixed; }
-.pdkit-coa table.info td { padding: 0.8mm 2mm 0.8mm 0; vertical-align: top; }
-.pdkit-coa table.info td.k { font-weight: bold; width: 38mm; }
-.pdkit-coa table.results { margin-top: 5mm; table-layout: fixed; font-size: 8.5pt; }
-.pdkit-coa table.results col.test { width: 23%%; }
-.pdkit-coa table.results col.method { width: 21%%; }
-.pdkit-coa table.results col.spec { width: 20%%; }
-.pdkit-coa table.results col.result { width: 22%%; }
-.pdkit-coa table.results col.pf { width: 14%%; }
-.pdkit-coa table.results th, .pdkit-coa table.results td { border: 1px solid #777; padding: 1.1mm 1.4mm;
-  vertical-align: top; text-align: left; overflow-wrap: anywhere; word-break: break-word; hyphens: manual; }
-.pdkit-coa table.results th { background: #e8eef4; }
-.pdkit-coa table.results thead { display: table-header-group; }
-.pdkit-coa table.results tr { page-break-inside: avoid; break-inside: avoid; }
-.pdkit-coa td.pass { color: #006d4f; font-weight: bold; }
-.pdkit-coa td.fail, .pdkit-coa td.missing { color: #b03000; font-weight: bold; }
-.pdkit-coa td.report { color: #333; }
-.pdkit-coa .note { font-size: 7.5pt; color: #444; }
-.pdkit-coa .disposition { margin-top: 5mm; padding: 3mm; border: 2px solid #000; font-weight: bold;
-                          page-break-inside: avoid; break-inside: avoid; }
-.pdkit-coa .disposition.meets { border-color: #009E73; }
-.pdkit-coa .disposition.notmeet, .pdkit-coa .disposition.incomplete { border-color: #D55E00; }
-.pdkit-coa .coa-signatures { margin-top: 7mm; page-break-inside: avoid; break-inside: avoid; }
-.pdkit-coa table.sign { table-layout: fixed; }
-.pdkit-coa table.sign td { padding: 6mm 3mm 1mm 0; }
-.pdkit-coa table.sign .line { border-bottom: 1px solid #000; height: 6mm; }
-.pdkit-coa table.sign .cap { font-size: 7.5pt; color: #333; }
-.pdkit-coa .foot { margin-top: 6mm; font-size: 7.5pt; color: #555; border-top: 1px solid #aaa; padding-top: 1.5mm; }
-@media print { body { margin: 0; } }
-@media screen { .pdkit-coa { max-width: 188mm; margin: 10mm auto; } }
-"""
 
 
 def certificate_filename(lot: Any) -> str:
@@ -255,87 +198,30 @@ def certificate_html(
     cid = certificate_id(evaluation, lot_text, issued)
     rows = rows_df.to_dict(orient="records")
     kinds = {a.name: a.criterion for a in spec.attributes}
-    e = html_text
 
-    body_rows = []
+    table = []
     for r in rows:
         kind = kinds.get(r["attribute"], "")
         reported = r["reported"] or "—"
         if r["reported"] and r["unit"] and kind not in ("conforms",):
             reported = f"{r['reported']} {r['unit']}"
-        note = f'<div class="note">{e(r["note"])}</div>' if r["note"] else ""
-        body_rows.append(
-            "<tr>"
-            f"<td>{e(r['attribute'])}</td>"
-            f"<td>{e(r['method'])}</td>"
-            f"<td>{e(_spec_text(r['criterion'], r['unit'], kind))}</td>"
-            f"<td>{e(reported)}{note}</td>"
-            f"<td class=\"{e(r['result'])}\">{e(_RESULT_WORDS.get(r['result'], r['result']))}</td>"
-            "</tr>"
-        )
+        table.append({"attribute": r["attribute"], "method": r["method"],
+                      "specification": _spec_text(r["criterion"], r["unit"], kind), "reported": reported,
+                      "note": r["note"], "result": r["result"],
+                      "result_word": _RESULT_WORDS.get(r["result"], r["result"])})
     css_class, statement = _disposition_statement(lot_text, spec, rows)
-    spec_title = f" — {e(spec.title)}" if spec.title else ""
-    src = f" from {e(spec.source)}" if spec.source else ""
-    notes_html = f'<p class="notes">{e(notes)}</p>' if notes else ""
-    org = f'<div class="org">{e(organisation)}</div>' if organisation else ""
-    css = _CSS % {
-        "size": _PAPERS[paper_key],
-        "top_left": css_string(f"{title} — {spec.product}"),
-        "top_right": css_string(f"Lot {lot_text}"),
-        "bottom_left": css_string(f"{cid} · issued {issued} · spec {spec.product} v{spec.version}"),
-    }
-    sign_cells = []
-    for role in ("Quality Control — reviewed by", "Quality Assurance — approved by"):
-        sign_cells.append(
-            "<tr>"
-            f'<td><div class="line"></div><div class="cap">{e(role)}: name</div></td>'
-            '<td><div class="line"></div><div class="cap">Signature</div></td>'
-            '<td><div class="line"></div><div class="cap">Date</div></td>'
-            "</tr>"
-        )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="generator" content="pdkit {e(__version__)}">
-<meta name="pdkit-certificate-id" content="{e(cid)}">
-<title>{e(title)} — {e(spec.product)} — lot {e(lot_text)}</title>
-<style>{css}</style>
-</head>
-<body>
-<div class="pdkit-coa">
-<div class="top">
-{org}<h1>{e(title)}</h1>
-</div>
-<table class="info">
-<tr><td class="k">Product</td><td>{e(spec.product)}</td></tr>
-<tr><td class="k">Lot</td><td>{e(lot_text)}</td></tr>
-<tr><td class="k">Specification</td><td>version {e(spec.version)}, effective {e(f"{spec.effective_date:%Y-%m-%d}")}{spec_title}</td></tr>
-<tr><td class="k">Certificate</td><td>{e(cid)}</td></tr>
-<tr><td class="k">Date of issue</td><td>{e(issued)}</td></tr>
-</table>
-<table class="results">
-<colgroup><col class="test"><col class="method"><col class="spec"><col class="result"><col class="pf"></colgroup>
-<thead><tr><th>Test</th><th>Method</th><th>Specification</th><th>Result</th><th>Pass/Fail</th></tr></thead>
-<tbody>
-{chr(10).join(body_rows)}
-</tbody>
-</table>
-<p class="note">Results are rounded half up to the precision of the specification limit before comparison
-(USP General Notices 7.20); censored results (&lt;, &gt;) are evaluated as described in the specification module.</p>
-{notes_html}<div class="disposition {css_class}">{e(statement)}</div>
-<div class="coa-signatures" style="break-inside: avoid; page-break-inside: avoid">
-<h2>Review and approval</h2>
-{SIGNATURE_MARKERS}
-<table class="sign">
-{chr(10).join(sign_cells)}
-</table>
-</div>
-<div class="foot">Generated by pdkit {e(__version__)}{src}. Certificate {e(cid)}, issued {e(issued)}. This certificate is valid only with the signatures above.</div>
-</div>
-</body>
-</html>
-"""
+    return render(
+        "certificate.html.j2",
+        version=__version__, cid=cid, title=title, product=spec.product, lot=lot_text,
+        organisation=organisation, spec_version=spec.version, effective_date=f"{spec.effective_date:%Y-%m-%d}",
+        spec_title=spec.title or "", issued=issued, rows=table, notes=notes, disposition_class=css_class,
+        statement=statement, roles=("Quality Control — reviewed by", "Quality Assurance — approved by"),
+        source=spec.source or "",
+        size=_PAPERS[paper_key],
+        top_left=css_text(f"{title} — {spec.product}"),
+        top_right=css_text(f"Lot {lot_text}"),
+        bottom_left=css_text(f"{cid} · issued {issued} · spec {spec.product} v{spec.version}"),
+    )
 
 
 def write_certificates(
@@ -372,7 +258,7 @@ def write_certificates(
     chosen = evaluation.lots if lots is None else [str(x).strip() for x in ([lots] if isinstance(lots, str) else lots)]
     names: dict[str, str] = {}
     for lot in chosen:
-        evaluation._check_lot(lot)
+        evaluation.lot_key(lot)
         fname = certificate_filename(lot)
         if fname in names:
             raise InputError(f"lots {names[fname]!r} and {lot!r} would both be written to {fname}; rename one lot")
@@ -386,16 +272,7 @@ def write_certificates(
     for fname, lot in names.items():
         html = certificate_html(evaluation, lot, spec, **kwargs)
         target = out / fname
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{fname}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(html)
-            os.chmod(tmp, 0o644)  # mkstemp creates 0600; certificates are ordinary documents
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write_text(target, html, mode=0o644)  # certificates are ordinary documents
         written.append(target)
     return written
 

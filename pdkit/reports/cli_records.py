@@ -106,7 +106,7 @@ def keys_trust(pubfile: str, user: str | None) -> None:
               help="Write to this file (name it <user>.pub) instead of standard output.")
 def keys_export(user: str | None, output: str | None) -> None:
     """Print your public key (PEM) to hand to the people who verify your signatures."""
-    from pdkit.reports.provenance import atomic_write_text
+    from pdkit.io.files import atomic_write_text
     from pdkit.reports.signing import export_public_key
 
     try:

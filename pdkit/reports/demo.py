@@ -16,13 +16,13 @@ home folder aside).
 """
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Callable
 
 from pdkit.reports.params import find_template, list_templates, template_title
-from pdkit.reports.provenance import atomic_write_text, utc_now
-from pdkit.reports.runner import OutputFolderError, RunResult, _writing, claim_output_folder, run_report
+from pdkit.io.files import atomic_write_text
+from pdkit.reports.provenance import utc_now
+from pdkit.reports.runner import OutputFolderError, RunResult, claim_output_folder, disk_full_guard, run_report
 
 __all__ = ["run_demo", "index_html", "EXTRA_RUNS"]
 
@@ -42,41 +42,33 @@ EXTRA_RUNS: list[tuple[str, str, dict[str, str]]] = [
 
 
 def index_html(results: list[RunResult], outdir: Path, created_utc: str) -> str:
-    """The demo's index page linking every report (self-contained, no external resources)."""
+    """The demo's index page linking every report (self-contained, no external resources).
+
+    Rendered from ``templates/demo_index.html.j2`` (:mod:`pdkit.reports.pages`): every
+    value is escaped.
+    """
+    from pdkit.reports.pages import render
     from pdkit.reports.record import read_records
 
     rows = []
     for r in results:
-        title = template_title(find_template(r.template))
         target = r.html if r.html is not None else r.notebook
-        link = html.escape(str(Path(target).relative_to(outdir)))
-        status_class = "ok" if r.status == "succeeded" else "bad"
         try:
             records = read_records(r.notebook)
         except Exception:
             records = {}
         scalars = [(k, v) for k, v in records.items() if isinstance(v, (int, float, str, bool)) or v is None]
-        shown = ", ".join(f"{html.escape(k)} = {html.escape(_short(v))}" for k, v in scalars[:8])
-        error = f"<br><small>{html.escape(r.error)}</small>" if r.error else ""
-        rows.append(
-            f"<tr><td><a href='{link}'>{html.escape(title)}</a><br><code>{html.escape(r.outdir.name)}</code></td>"
-            f"<td class='{status_class}'>{html.escape(r.status)}{error}</td><td>{r.duration_s:.1f} s</td>"
-            f"<td><small>{shown}</small></td></tr>"
-        )
-    body = "\n".join(rows)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>pdkit demo reports</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:6px 10px;vertical-align:top;text-align:left}}
-.ok{{color:#006400;font-weight:bold}}.bad{{color:#b00020;font-weight:bold}}</style></head>
-<body><h1>pdkit demo reports</h1>
-<p>Standard reports run on the bundled <b>synthetic</b> sample data (<code>data_samples/</code>) on {html.escape(created_utc)}.
-Each report folder holds the executed notebook, the HTML report and a <code>manifest.json</code>;
-check them with <code>pdkit verify {html.escape(str(outdir))}</code>.</p>
-<table><tr><th>report</th><th>status</th><th>run time</th><th>recorded results</th></tr>
-{body}
-</table></body></html>
-"""
+        rows.append({
+            "link": str(Path(target).relative_to(outdir)),
+            "title": template_title(find_template(r.template)),
+            "folder": r.outdir.name,
+            "status": r.status,
+            "status_class": "ok" if r.status == "succeeded" else "bad",
+            "error": r.error or "",
+            "duration": f"{r.duration_s:.1f}",
+            "records": [(k, _short(v)) for k, v in scalars[:8]],
+        })
+    return render("demo_index.html.j2", rows=rows, outdir=str(outdir), created_utc=created_utc)
 
 
 def _is_demo(folder: Path) -> bool:
@@ -141,6 +133,6 @@ def run_demo(
             echo(f"  {result.status} in {result.duration_s:.1f} s" + (f": {result.error}" if result.error else ""))
             results.append(result)
         index = outdir / "index.html"
-        with _writing(index):
+        with disk_full_guard(index):
             atomic_write_text(index, index_html(results, outdir, utc_now()))
     return index, results

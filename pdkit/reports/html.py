@@ -81,35 +81,6 @@ SIGNATURE_MARKERS = "<!--pdkit-signatures--><!--/pdkit-signatures-->"
 #: mimetypes by which an output bundle is recognised as bokeh's own (kept unsanitised, its scripts trusted)
 BOKEH_MIMETYPES = ("application/vnd.bokehjs_load.v0+json", "application/vnd.bokehjs_exec.v0+json")
 
-_CSS = """
-<style>
-.pdkit-header{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;border:1px solid #bbb;
- border-radius:6px;padding:12px 18px;margin:16px auto;max-width:1100px;background:#fafafa;font-size:13px}
-.pdkit-header h1{font-size:22px;margin:4px 0 8px 0}
-.pdkit-header table{border-collapse:collapse;margin:6px 0 10px 0}
-.pdkit-header th,.pdkit-header td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-.pdkit-header td.hash{font-family:monospace;font-size:11px;word-break:break-all}
-.pdkit-status-succeeded{color:#006400;font-weight:bold}.pdkit-status-failed{color:#b00020;font-weight:bold}
-.pdkit-header details{margin-top:4px}
-.dataframe tbody tr th:only-of-type{vertical-align:middle}
-.dataframe tbody tr th{vertical-align:top}
-.dataframe thead th{text-align:right}
-@media print{
- .pdkit-header{border:none;background:none}
- html,body{overflow:visible !important}
- thead{display:table-header-group}
- tfoot{display:table-footer-group}
- tr,img,canvas{break-inside:avoid}
- table{max-width:100%}
- th,td,pre,code,p,li{word-break:normal;overflow-wrap:break-word}
- pre{white-space:pre-wrap !important}
- .jp-OutputArea-output,.jp-RenderedHTMLCommon,.jp-RenderedHTML{overflow:visible !important}
- .jp-RenderedHTMLCommon table{table-layout:auto !important}
- img,canvas{max-width:100% !important;height:auto}
-}
-</style>
-"""
-
 # Bokeh draws into shadow DOM, so page CSS cannot size its canvases: scale each plot that is wider
 # than its output area down to that width while printing, and restore it afterwards.
 _PRINT_FIT_SCRIPT = """
@@ -465,7 +436,7 @@ def _trusted_hashes(page: str, template_scripts: set[str], bokeh_js: set[str], b
 def header_html(provenance: dict[str, Any]) -> str:
     """The provenance header block shown at the top of every HTML report.
 
-    Every value is escaped.  Who ran the report, on which host and why (``user``,
+    Rendered from ``templates/report_header.html.j2``; every value is escaped.  Who ran the report, on which host and why (``user``,
     ``host``, ``reason``) read "not recorded" when the provenance lacks them; the
     empty :data:`SIGNATURE_MARKERS` follow the first table.
 
@@ -477,6 +448,8 @@ def header_html(provenance: dict[str, Any]) -> str:
     >>> "</table>" + SIGNATURE_MARKERS in block
     True
     """
+    from pdkit.reports.pages import render
+
     p = provenance
     status = p.get("status", "unknown")
 
@@ -484,9 +457,9 @@ def header_html(provenance: dict[str, Any]) -> str:
         value = p.get(key)
         return "not recorded" if value is None or str(value).strip() == "" else value
 
-    rows = [
+    meta = [
         ("Template", p.get("template")),
-        ("Status", f'<span class="pdkit-status-{_esc(status)}">{_esc(status)}</span>'),
+        ("Status", status),
         ("Run by", recorded("user")),
         ("Host", recorded("host")),
         ("Reason", recorded("reason")),
@@ -496,32 +469,13 @@ def header_html(provenance: dict[str, Any]) -> str:
         ("Git commit", (p.get("git_commit") or "not in a git checkout")
          + (" (uncommitted changes)" if p.get("git_dirty") else "")),
     ]
-    meta = "".join(
-        f"<tr><th>{_esc(k)}</th><td>{v if k == 'Status' else _esc(v)}</td></tr>" for k, v in rows
-    )
-    params = "".join(
-        f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in (p.get("parameters") or {}).items()
-    ) or '<tr><td colspan="2">none</td></tr>'
-    inputs = "".join(
-        f"<tr><td>{_esc(r.get('parameter', ''))}</td><td>{_esc(r.get('path'))}</td><td>{_esc(r.get('bytes'))}</td>"
-        f"<td class='hash'>{_esc(r.get('sha256'))}</td></tr>"
-        for r in p.get("inputs") or []
-    ) or '<tr><td colspan="4">none</td></tr>'
+    inputs = [{"parameter": r.get("parameter", ""), "path": r.get("path"), "bytes": r.get("bytes"),
+               "sha256": r.get("sha256")} for r in p.get("inputs") or []]
     env = p.get("environment") or {}
     pkgs = ", ".join(f"{k} {v}" for k, v in (env.get("packages") or {}).items() if v)
-    error = f"<p><b>Error:</b> {_esc(p.get('error'))}</p>" if p.get("error") else ""
-    return f"""{_CSS}
-<div class="pdkit-header" id="pdkit-header">
-<h1>{_esc(p.get('title') or p.get('template'))}</h1>
-<table>{meta}</table>{SIGNATURE_MARKERS}{error}
-<b>Parameters</b>
-<table><thead><tr><th>name</th><th>value</th></tr></thead><tbody>{params}</tbody></table>
-<b>Input files</b>
-<table><thead><tr><th>parameter</th><th>path</th><th>bytes</th><th>SHA-256</th></tr></thead><tbody>{inputs}</tbody></table>
-<details><summary>Environment</summary><p>Python {_esc(env.get('python'))} on {_esc(env.get('platform'))}</p>
-<p>{_esc(pkgs)}</p></details>
-</div>
-"""
+    return render("report_header.html.j2", title=p.get("title") or p.get("template"), meta=meta,
+                  error=p.get("error") or "", parameters=list((p.get("parameters") or {}).items()), inputs=inputs,
+                  python=env.get("python"), platform=env.get("platform"), packages=pkgs)
 
 
 def external_references(page: str) -> list[str]:
@@ -584,7 +538,7 @@ def html_exporter(*, show_code: bool = False, warm: bool = False) -> Any:
 
 
 def export_html(notebook: Any, provenance: dict[str, Any], *, show_code: bool = False,
-                exporter: Any = None) -> str:
+                exporter: Any = None, header: bool = True) -> str:
     """Render an executed notebook to a self-contained, script-safe HTML page with the provenance header.
 
     Parameters
@@ -597,6 +551,9 @@ def export_html(notebook: Any, provenance: dict[str, Any], *, show_code: bool = 
         Keep code cells' input (hidden by default for QA readers).
     exporter : nbconvert.HTMLExporter, optional
         One made by :func:`html_exporter` with the same ``show_code`` (default: a new one).
+    header : bool
+        Put the provenance header block at the top (False for pages that are not reports,
+        such as the static site of examples and course).
 
     Returns
     -------
@@ -626,7 +583,7 @@ def export_html(notebook: Any, provenance: dict[str, Any], *, show_code: bool = 
     body = _EXTERNAL_LINK.sub("", body)
     title = _esc(provenance.get("title") or provenance.get("template") or "pdkit report")
     body = re.sub(r"<title>.*?</title>", lambda m: f"<title>{title}</title>", body, count=1, flags=re.S)
-    header = header_html(provenance)
+    header = header_html(provenance) if header else ""
     match = re.search(r"<body[^>]*>", body)
     if match:
         body = body[: match.end()] + header + body[match.end():]

@@ -484,7 +484,11 @@ def _check_columns(specs: list[ParamSpec], out: dict[str, Any]) -> None:
     """Check {column: ...} and {value: ...} markers against the (already validated) data files.
 
     With a ``mapping`` parameter set, the ``data`` file is seen through the column mapping.
+    A worksheet header with units is also known by its plain name (``temp (degC)`` as ``temp``,
+    :func:`pdkit.io.tables.plain_column_name`), as the DoE templates read it.
     """
+    from pdkit.io.tables import plain_column_name
+
     cache: dict[str, tuple] = {}
     mapping = out.get("mapping") if any(s.name == "mapping" and s.file for s in specs) else None
     for spec in specs:
@@ -504,7 +508,7 @@ def _check_columns(specs: list[ParamSpec], out: dict[str, Any]) -> None:
             if item in literals:
                 continue
             if spec.column_of:
-                if item not in columns:
+                if item not in columns and item not in {str(plain_column_name(c)[0]) for c in columns}:
                     extra = f" or {', '.join(sorted(literals))}" if literals else ""
                     raise ParameterError(
                         f"parameter '{spec.name}': got {_given(item)}, expected a column of {file_param} file "
@@ -677,8 +681,39 @@ def _check_contract(specs: list[ParamSpec], out: dict[str, Any], template_dir: s
     template = next((s.template for s in specs if s.template), None)
     if template not in CONTRACTS or out.get("data") is None:
         return
+    values = _with_defaults(specs, out, template_dir)
     if Path(str(out["data"])).suffix.lower().lstrip(".") not in _TABLE_SUFFIXES:
-        return  # netCDF, YAML factor definitions: read by their own loaders
+        # netCDF, YAML factor definitions: read by their own loaders
+        if template == "doe_design":
+            _check_design_plan(values, None)
+        return
+    try:
+        _, problems = check_table(template, values["data"], values)
+    except InputError as exc:
+        raise ParameterError(f"parameter 'data': {exc}") from None
+    if problems:
+        from pdkit.io.contracts import format_problems
+
+        raise ParameterError("parameter 'data': " + format_problems(problems, Path(str(out["data"])).name, template))
+    if template == "doe_design":
+        _check_design_plan(values, values["data"])
+
+
+def _check_design_plan(values: dict[str, Any], table: Any = None) -> None:
+    """doe_design: build the design from the factor definitions and the parameters (model, constraints,
+    augmentation) before any kernel starts; the message names the parameter at fault."""
+    if "design" not in values:
+        return
+    from pdkit.doe.designs.plan import design_from_parameters, read_factor_definitions
+
+    try:
+        design_from_parameters(read_factor_definitions(values["data"]), values, quick=True)
+    except InputError as exc:
+        raise ParameterError(str(exc)) from None
+
+
+def _with_defaults(specs: list[ParamSpec], out: dict[str, Any], template_dir: str | Path | None) -> dict[str, Any]:
+    """``out`` plus every parameter not validated this time, at its default."""
     values = dict(out)
     for spec in specs:  # parameters not validated this time are taken at their defaults
         if spec.name not in values:
@@ -689,14 +724,7 @@ def _check_contract(specs: list[ParamSpec], out: dict[str, Any], template_dir: s
                     values[spec.name] = None
             else:
                 values[spec.name] = spec.default
-    try:
-        _, problems = check_table(template, values["data"], values)
-    except InputError as exc:
-        raise ParameterError(f"parameter 'data': {exc}") from None
-    if problems:
-        from pdkit.io.contracts import format_problems
-
-        raise ParameterError("parameter 'data': " + format_problems(problems, Path(str(out["data"])).name, template))
+    return values
 
 
 def _check_needs(specs: list[ParamSpec], out: dict[str, Any]) -> None:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pdkit.errors import InputError
+from pdkit.io.files import atomic_path
 
 __all__ = ["html_to_pdf", "check_available", "find_chromium", "css_string", "PAPER_SIZES", "CHROMIUM_FLAGS"]
 
@@ -374,9 +375,7 @@ def html_to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, pa
     source = src.read_bytes().decode("utf-8", errors="replace")
     page = _print_page(source, src.resolve().as_uri(), size, header)
 
-    fd, tmp_pdf = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(target, mode=0o644) as tmp_pdf:  # no partial PDF on a failure or a full disk
         with tempfile.TemporaryDirectory(prefix="pdkit-pdf-", ignore_cleanup_errors=True) as work:
             printable = Path(work) / "page.html"
             printable.write_text(page, encoding="utf-8")
@@ -390,11 +389,6 @@ def html_to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, pa
             magic = fh.read(5)
         if magic != b"%PDF-":
             raise RuntimeError(f"Chromium wrote no PDF for {src.name}")
-        os.chmod(tmp_pdf, 0o644)
-        os.replace(tmp_pdf, target)
-    finally:
-        if os.path.exists(tmp_pdf):
-            os.unlink(tmp_pdf)
     return target
 
 

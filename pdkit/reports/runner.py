@@ -57,9 +57,8 @@ from typing import Any, Iterable, Iterator, Mapping
 from pdkit.errors import ParameterError
 from pdkit.reports.nbio import read_notebook
 from pdkit.reports.params import find_template, parse_parameters, template_title, validate_parameters
+from pdkit.io.files import atomic_write_json, atomic_write_text
 from pdkit.reports.provenance import (
-    atomic_write_json,
-    atomic_write_text,
     environment,
     file_record,
     git_state,
@@ -79,6 +78,8 @@ __all__ = [
     "check_output_paths",
     "claim_output_folder",
     "run_identity",
+    "disk_full_guard",
+    "require_pdf",
 ]
 
 MANIFEST = "manifest.json"
@@ -318,8 +319,26 @@ def _is_disk_full(exc: BaseException | None) -> bool:
 
 
 @contextmanager
-def _writing(path: str | Path) -> Iterator[None]:
-    """Turn ENOSPC while writing ``path`` into :class:`DiskFullError`."""
+def disk_full_guard(path: str | Path) -> Iterator[None]:
+    """Turn a full disk (ENOSPC, EDQUOT) while writing ``path`` into :class:`DiskFullError`.
+
+    Wrap every write of a run's output folder in it, so the command line can
+    report one line naming the file; any other ``OSError`` passes unchanged.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file or folder being written (named in the error).
+
+    Examples
+    --------
+    >>> import errno
+    >>> with disk_full_guard("/out/r.html"):
+    ...     raise OSError(errno.ENOSPC, "No space left on device")
+    Traceback (most recent call last):
+    ...
+    pdkit.reports.runner.DiskFullError: ...r.html...
+    """
     try:
         yield
     except DiskFullError:
@@ -382,7 +401,7 @@ def _lock(lock_path: Path, outdir: Path) -> int:
     """Open and flock ``lock_path`` (non-blocking); the file's inode must still be the one at the path."""
     while True:
         try:
-            with _writing(lock_path):
+            with disk_full_guard(lock_path):
                 fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             if isinstance(exc, DiskFullError):
@@ -442,7 +461,7 @@ def _log_superseded(outdir: Path, moved_to: Path) -> None:
         from pdkit.reports.signing import log_event  # the signing work of issue 12
     except ImportError:
         return
-    with _writing(outdir.parent / "pdkit-log.jsonl"):
+    with disk_full_guard(outdir.parent / "pdkit-log.jsonl"):
         log_event(outdir, "superseded", moved_to=moved_to.name)
 
 
@@ -452,7 +471,7 @@ def _finalize(outdir: Path, manifest_path: Path) -> None:
         from pdkit.reports.signing import finalize_run  # the signing work of issue 12
     except ImportError:
         return
-    with _writing(outdir / "signatures.json"):
+    with disk_full_guard(outdir / "signatures.json"):
         finalize_run(outdir, manifest_path)
 
 
@@ -480,14 +499,14 @@ def claim_output_folder(outdir: str | Path, *, force: bool = False) -> Iterator[
     """
     outdir = Path(outdir).resolve()
     _check_free(outdir, force)  # before anything is written
-    with _writing(outdir.parent):
+    with disk_full_guard(outdir.parent):
         outdir.parent.mkdir(parents=True, exist_ok=True)
     lock_path = _lock_path(outdir)
     fd = _lock(lock_path, outdir)
     try:
         _check_free(outdir, force, peek=False)  # another run may have finished in between
         moved = _move_aside(outdir) if _entries(outdir) else None
-        with _writing(outdir):
+        with disk_full_guard(outdir):
             outdir.mkdir(exist_ok=True)
         if moved is not None:
             _log_superseded(outdir, moved)
@@ -648,8 +667,8 @@ def _execute(tpl: Path, tmp_nb: Path, values: Mapping[str, Any], outdir: Path, s
     """
     import papermill
 
-    from pdkit.reports._engine import register as register_engine
-    from pdkit.reports._kernel import kernel_manager_class, stop_kernels
+    from pdkit.reports.engine import register as register_engine
+    from pdkit.reports.kernels import kernel_manager_class, stop_kernels
 
     box: dict[str, Any] = {}
 
@@ -706,8 +725,30 @@ def _execute(tpl: Path, tmp_nb: Path, values: Mapping[str, Any], outdir: Path, s
     return _error_text(exc)
 
 
-def _pdf_module():
-    """``pdkit.pdf`` ready to convert, or a ParameterError with its reason (before any kernel starts)."""
+def require_pdf() -> Any:
+    """The module :mod:`pdkit.pdf`, checked ready to convert (Chromium found and working).
+
+    Call it before any kernel starts when ``--pdf`` was asked for.
+
+    Returns
+    -------
+    module
+        :mod:`pdkit.reports.pdf`.
+
+    Raises
+    ------
+    ParameterError
+        PDF export is not installed or Chromium is missing or broken (one line saying why).
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch("pdkit.reports.pdf.check_available", return_value="no chromium\\nmore"):
+    ...     require_pdf()
+    Traceback (most recent call last):
+    ...
+    pdkit.errors.ParameterError: no chromium
+    """
     try:
         module = importlib.import_module("pdkit.pdf")
     except ImportError:
@@ -791,7 +832,7 @@ def run_report(
     paper_name = {p.lower(): p for p in PAPER_SIZES}.get(str(paper).lower())
     if paper_name is None:
         raise ParameterError(f"--paper: got {paper!r}, expected one of {', '.join(PAPER_SIZES)}")
-    pdf_module = _pdf_module() if pdf else None
+    pdf_module = require_pdf() if pdf else None
     _check_free(outdir, force)
 
     # provenance before execution
@@ -883,7 +924,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
     if database:  # what a report read from or wrote to the lot-history store (pdkit.lots)
         provenance["database"] = database
     nb.metadata["pdkit"] = provenance
-    with _writing(nb_path):
+    with disk_full_guard(nb_path):
         atomic_write_text(nb_path, nbformat.writes(nb))
     tmp_nb.unlink(missing_ok=True)
 
@@ -896,7 +937,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
                 from pdkit.reports.html import export_html
 
                 page = export_html(nb, provenance, show_code=show_code, exporter=warm_exporter.get())
-                with _writing(html_path):
+                with disk_full_guard(html_path):
                     atomic_write_text(html_path, page)
                 html_out = html_path
                 if pdf_module is not None:
@@ -904,7 +945,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
                     for source in _html_outputs(outdir):
                         target = source.with_suffix(".pdf")
                         pdfs.append(target)
-                        with _writing(target):
+                        with disk_full_guard(target):
                             pdf_module.html_to_pdf(source, target, paper=paper)
         except DiskFullError:
             raise
@@ -915,7 +956,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
         if status != "succeeded":
             provenance.update(status=status, error=error)
             nb.metadata["pdkit"] = provenance
-            with _writing(nb_path):
+            with disk_full_guard(nb_path):
                 atomic_write_text(nb_path, nbformat.writes(nb))
     if status != "succeeded":
         html_out = None
@@ -925,7 +966,7 @@ def _run_in_folder(tpl: Path, values: Mapping[str, Any], outdir: Path, provenanc
 
     manifest = dict(provenance)
     manifest["outputs"] = [file_record(outdir / rel, relative_to=outdir) for rel in _outputs(outdir)]
-    with _writing(manifest_path):
+    with disk_full_guard(manifest_path):
         atomic_write_json(manifest_path, manifest)
     return status, error, html_out
 

@@ -47,14 +47,14 @@ import os
 import re
 import socket
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 from pdkit.errors import InputError
 from pdkit.escape import html_text
-from pdkit.reports.provenance import atomic_write_json, atomic_write_text, sha256_file, utc_now
+from pdkit.io.files import atomic_write_bytes, atomic_write_json, atomic_write_text
+from pdkit.reports.provenance import sha256_file, utc_now
 
 __all__ = [
     "SIGNATURES",
@@ -279,15 +279,8 @@ def init_keys(user: str | None = None, *, force: bool = False, home: Path | None
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-        tmp = folder / f".{_key_name(user)}.key.tmp"
-        tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, key_path)
+        (folder / f".{_key_name(user)}.key.tmp").unlink(missing_ok=True)  # the fixed-name temporary file of earlier versions
+        atomic_write_bytes(key_path, pem, mode=0o600)  # the temporary file is 0600 from its creation
         pub_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
         atomic_write_text(pub_path, pub_pem.decode("ascii"))
@@ -528,11 +521,6 @@ def record_sha256(record: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- HTML signature blocks
 
 
-_BLOCK_STYLE = ("break-inside:avoid;page-break-inside:avoid;margin:12px auto;max-width:1100px;"
-                "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:12px")
-_CELL = "border:1px solid #bbb;padding:3px 8px;text-align:left;vertical-align:top"
-
-
 def render_signatures(records: list[dict[str, Any]]) -> str:
     """The HTML signature table for ``records`` (escaped; empty string for no records).
 
@@ -546,19 +534,10 @@ def render_signatures(records: list[dict[str, Any]]) -> str:
     """
     if not records:
         return ""
-    rows = "".join(
-        f'<tr><td style="{_CELL}">{html_text(r.get("role"))}</td>'
-        f'<td style="{_CELL}">{html_text(r.get("user"))} ({html_text(r.get("host"))})</td>'
-        f'<td style="{_CELL}">{html_text(r.get("meaning"))}</td>'
-        f'<td style="{_CELL}">{html_text(r.get("time_utc"))}</td>'
-        f'<td style="{_CELL};font-family:monospace;font-size:10px;word-break:break-all">'
-        f'{html_text(r.get("fingerprint"))}</td></tr>'
-        for r in records
-    )
-    head = "".join(f'<th style="{_CELL}">{h}</th>' for h in ("Role", "Name", "Meaning", "Signed (UTC)",
-                                                             "Key fingerprint"))
-    return (f'<div class="pdkit-signatures" style="{_BLOCK_STYLE}"><b>Electronic signatures</b>'
-            f'<table style="border-collapse:collapse;margin-top:4px"><tr>{head}</tr>{rows}</table></div>')
+    from pdkit.reports.pages import render
+
+    fields = ("role", "user", "host", "meaning", "time_utc", "fingerprint")
+    return render("signatures.html.j2", records=[{k: r.get(k) for k in fields} for r in records])
 
 
 def signature_blocks(text: str) -> list[str]:
@@ -655,7 +634,7 @@ def _render_outputs(outdir: Path, records: list[dict[str, Any]],
         if not signature_blocks(text):
             continue
         originals[html_path] = text.encode("utf-8")
-        _write_bytes(html_path, fill_signature_blocks(text, block).encode("utf-8"))
+        atomic_write_bytes(html_path, fill_signature_blocks(text, block).encode("utf-8"))
         pdf = html_path.with_suffix(".pdf")
         if str(pdf.relative_to(outdir.resolve())) in listed and pdf.is_file():
             pdfs.append((html_path, pdf))
@@ -674,33 +653,12 @@ def _render_outputs(outdir: Path, records: list[dict[str, Any]],
             try:
                 html_to_pdf(html_path, pdf, paper=_pdf_paper(outdir, pdf))
             except Exception as exc:  # chromium missing or failing: keep the PDF the run produced
-                _write_bytes(pdf, before)
+                atomic_write_bytes(pdf, before)
                 notes.append(f"{pdf.name} was not regenerated and does not show the signatures "
                              f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
                 continue
             hashes[str(pdf.relative_to(outdir.resolve()))] = sha256_file(pdf)
     return hashes, notes
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (temporary file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 _MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*\]")
@@ -748,7 +706,7 @@ def _add_signature(outdir: Path, role: str, meaning: str, records: list[dict[str
         atomic_write_json(outdir / SIGNATURES, records + [record])
     except BaseException:
         for path, data in originals.items():  # no half-signed folder: put the pages and PDFs back
-            _write_bytes(path, data)
+            atomic_write_bytes(path, data)
         raise
     return record, notes
 

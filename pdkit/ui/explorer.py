@@ -3,38 +3,49 @@
 :class:`Explorer` shows fitted response-surface models (:func:`pdkit.doe.fit`) the way
 JMP's prediction profiler does:
 
-* one slider per continuous factor (a dropdown per categorical factor);
+* one slider per continuous factor (a dropdown of level names per categorical factor),
+  each with a *lock* box;
 * one profiler row per response: for each factor a small panel with the predicted
   response across that factor (the other factors at the slider settings), its
-  confidence band, and the current setting with its prediction and confidence interval;
+  confidence band and, on request, its prediction band and the design points; the
+  current setting with its prediction and confidence interval in the row header;
 * a desirability row when goals are given (individual ``d`` and overall ``D`` traces,
   Derringer & Suich 1980 via :func:`pdkit.doe.optimize.desirability`);
 * a contour plot of a chosen response over any two continuous factors (others at the
   slider settings), with an optional design-space overlay (probability that every
   response meets its specification, :func:`pdkit.doe.optimize.design_space`, Monte Carlo,
   seeded, recomputed on demand);
-* a "Maximize desirability" button (:func:`pdkit.doe.optimize.maximize_desirability`)
-  that moves the sliders to the optimum.
+* a "Maximize desirability" button (:func:`pdkit.doe.optimize.maximize_desirability`,
+  locked factors held) that moves the sliders to the optimum, with a progress line;
+* "Export settings", which writes the settings and predictions as CSV (also
+  :meth:`Explorer.export_settings`).
+
+The profiler panels are computed **in the browser** (:class:`pdkit.ui.profiler.Profiler`):
+a slider step runs one JavaScript pass over every panel, with no kernel round trip, so
+all panels move together.  Python keeps its own copy of every source up to date
+(computed by :func:`pdkit.ui.profiler.evaluate_spec`, the reference of the JavaScript,
+without sending it to the page), and computes the contour plot, the design space and
+the optimum.  Predictions and bands equal :meth:`pdkit.doe.analysis.DoEFit.predict` with
+``interval="confidence"`` / ``"prediction"``.
 
 This is the UI module: it imports bokeh, ipywidgets and jupyter_bokeh (computational
-modules never import it).  The figures are wrapped in ``jupyter_bokeh.BokehModel``
-widgets, so a slider move only sends the changed ``ColumnDataSource`` data to the
-browser.  The arithmetic is vectorised numpy on a precomputed model-matrix layout:
-predictions ``X b`` and confidence limits ``X b -/+ t(1 - alpha/2; df) sqrt(diag(X V X'))``
-with ``V`` the coefficient covariance of the fit, which is exactly what
-:meth:`pdkit.doe.analysis.DoEFit.predict` returns with ``interval="confidence"``.
+modules never import it).  In a notebook, load BokehJS with its widgets first
+(:func:`notebook_setup`).
 
 Bokeh sources (``Explorer.sources``; each ``ColumnDataSource`` carries the same ``name``
 so browser tests can find it):
 
 ``profile:<factor>``
     ``x`` (grid of that factor; level index 0..k-1 for a categorical factor) and per
-    response ``pred:<r>``, ``lower:<r>``, ``upper:<r>``; with goals ``d:<r>`` and ``D``.
+    response ``pred:<r>``, ``lower:<r>``, ``upper:<r>`` (confidence), ``pi_lower:<r>``,
+    ``pi_upper:<r>`` (prediction interval); with goals ``d:<r>`` and ``D``.
 ``current``
     one row at the current settings: ``x:<factor>`` (the setting; level index for a
     categorical factor), the same response columns as the profiles, and text labels
     ``label:<r>`` (prediction and confidence interval, shown in the row header on the left)
     and ``label:D``.
+``points:<r>``
+    the design runs of response ``r``: ``x:<factor>`` and ``y``.
 ``contour``
     ``image`` (list with one 2-D array, rows = y grid, columns = x grid), ``x``, ``y``,
     ``dw``, ``dh`` (pixel edges) of the predicted response.
@@ -58,7 +69,7 @@ Examples
 """
 from __future__ import annotations
 
-import math
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -69,38 +80,35 @@ from pdkit.doe.analysis import DoEFit
 from pdkit.doe.factors import Factor
 from pdkit.doe.model import base_matrix as coded_base_matrix
 from pdkit.doe.model import term_columns
-from pdkit.doe.optimize import Desirability, Optimum, _as_fits, design_space, desirability, maximize_desirability
+from pdkit.doe.optimize import Desirability, Optimum, design_space, desirability, maximize_desirability
 from pdkit.errors import InputError
+from pdkit.escape import html_text
+from pdkit.ui.profiler import Profiler, as_fits, resolve_factors, shared_factors
 
-__all__ = ["Explorer", "ProfileEngine"]
+__all__ = ["Explorer", "ProfileEngine", "notebook_setup"]
+
+
+def notebook_setup() -> None:
+    """Load BokehJS with its widgets inline into the notebook (no CDN) and set pandas' display
+    options (:func:`pdkit.plots.table_display`): use it *instead of* :func:`pdkit.plots.setup`
+    in a notebook with an explorer.
+
+    The explorer's sliders, dropdowns and buttons are Bokeh widgets, whose JavaScript bundle
+    :func:`pdkit.plots.setup` does not load; loading BokehJS a second time would leave the
+    page with two copies of it, so call only one of the two.
+    """
+    from bokeh.io import output_notebook
+    from bokeh.resources import Resources
+
+    from pdkit.plots import table_display
+
+    table_display()
+    output_notebook(resources=Resources(mode="inline", components=["bokeh", "bokeh-widgets"]),
+                    hide_banner=True)
 
 
 # --------------------------------------------------------------------------- validation helpers
-def _factor_key(f: Factor) -> tuple:
-    return (f.kind, f.low, f.high, tuple(f.levels))
-
-
-def _describe_factor(f: Factor) -> str:
-    return f"{f.low:g}..{f.high:g}" if f.is_continuous else f"levels {list(f.levels)}"
-
-
-def _shared_factors(fits: Mapping[str, DoEFit]) -> list[Factor]:
-    names = list(fits)
-    first = fits[names[0]]
-    ref = {f.name: f for f in first.factors}
-    for r in names[1:]:
-        other = fits[r]
-        if set(other.factor_names) != set(ref):
-            raise InputError(
-                f"fits: every response must be fitted on the same factors; '{names[0]}' has "
-                f"[{', '.join(first.factor_names)}] but '{r}' has [{', '.join(other.factor_names)}]")
-        for f in other.factors:
-            if _factor_key(f) != _factor_key(ref[f.name]):
-                raise InputError(
-                    f"fits: factor '{f.name}' is coded differently in the fits of '{names[0]}' "
-                    f"({_describe_factor(ref[f.name])}) and '{r}' ({_describe_factor(f)}); "
-                    "fit every response with the same Factor objects")
-    return list(first.factors)
+_shared_factors = shared_factors
 
 
 def _column_parts(col: str) -> list[str]:
@@ -237,19 +245,27 @@ class Explorer:
     seed : int
         Seed of the desirability search and of the design-space Monte Carlo.
     alpha : float
-        ``1 - confidence`` of the bands (confidence intervals of the mean).
+        ``1 - confidence`` of the bands (confidence and prediction intervals).
     n_draws : int
         Monte Carlo draws of the design space.
     probability : float
         Probability drawn as the design-space boundary.
+    units : dict response -> str, optional
+        Units of the responses, shown in the row labels and the export.
+    show : sequence of str
+        Profiler toggles on at the start (:data:`pdkit.ui.profiler.BAND_OPTIONS`).
 
     Attributes
     ----------
     widget : ipywidgets.VBox
         The top-level widget to display.
+    profiler : pdkit.ui.profiler.Profiler
+        The browser-side profiler (its ``layout`` is :attr:`profiler_layout`).
     sources : dict name -> ColumnDataSource
         See the module docstring for the names and columns.
-    sliders : dict factor -> FloatSlider or Dropdown
+    sliders : dict factor -> bokeh Slider or Select
+    locks : dict factor -> bokeh Checkbox
+        Locked factors keep their setting in :meth:`maximize`.
 
     Examples
     --------
@@ -261,13 +277,18 @@ class Explorer:
     >>> opt = ex.maximize()
     >>> ex.state["a"] == opt.settings["a"]
     True
+    >>> ex.set(a=0.5)
+    >>> ex.lock(a=True)                      # Maximize keeps a = 0.5 now
+    >>> print(ex.export_settings().splitlines()[1])
+    setting,a,0.5,,,,,,yes
     """
 
     def __init__(self, fits: DoEFit | Mapping[str, DoEFit], goals: Mapping[str, Any] | Sequence | None = None,
                  specs: Mapping[str, tuple] | None = None, factors: Sequence[str | Factor] | None = None,
                  n_points: int = 50, seed: int = 0, *, alpha: float = 0.05, n_draws: int = 1000,
-                 probability: float = 0.9) -> None:
-        self.fits = _as_fits(fits)
+                 probability: float = 0.9, units: Mapping[str, str] | None = None,
+                 show: Sequence[str] = ("confidence band",)) -> None:
+        self.fits = as_fits(fits)
         self.responses = list(self.fits)
         all_factors = _shared_factors(self.fits)
         self._fmap = {f.name: f for f in all_factors}
@@ -296,8 +317,7 @@ class Explorer:
         if specs is not None:
             self.specs = self._check_specs(specs)
         # ---- explored factors and their ranges
-        self.ranges: dict[str, tuple[float, float]] = {}
-        self.explored = self._resolve_explored(factors)
+        self.explored, self.ranges = resolve_factors(self.fits, factors)
         self._state: dict[str, Any] = {}
         for f in all_factors:
             if f.is_continuous:
@@ -321,12 +341,25 @@ class Explorer:
         self.contour_y = self.continuous[1] if len(self.continuous) >= 2 else None
         self.last_optimum: Optimum | None = None
         self.last_design_space = None
-        self.sources: dict[str, Any] = {}
-        self.sliders: dict[str, Any] = {}
         self._suspend = False
-        self._build_bokeh()
+        self.profiler = Profiler(self.fits, goals=self.goals, factors=[self._range_factor(n) for n in self.explored],
+                                 units=units, n_points=self.n_points, alpha=self.alpha, state=self._state,
+                                 js_maximize=False, show=show)
+        self.profiler_layout = self.profiler.layout
+        self.sources: dict[str, Any] = dict(self.profiler.sources)
+        self.sliders: dict[str, Any] = self.profiler.sliders
+        self.locks: dict[str, Any] = self.profiler.locks
+        for n, w in self.sliders.items():
+            w.on_change("value", self._on_widget(n))
+        self._build_contour()
         self._build_widgets()
-        self._refresh(None)
+
+    def _range_factor(self, name: str) -> str | Factor:
+        f = self._fmap[name]
+        if not f.is_continuous:
+            return name
+        lo, hi = self.ranges[name]
+        return Factor(name, lo, hi, units=f.units)
 
     # ------------------------------------------------------------------ validation
     def _check_specs(self, specs: Any) -> dict[str, tuple]:
@@ -347,40 +380,6 @@ class Explorer:
                                  "can be computed; reduce the model first")
             out[r] = (s[0], s[1])
         return out
-
-    def _resolve_explored(self, factors: Any) -> list[str]:
-        if factors is None:
-            factors = list(self._fmap)
-        elif isinstance(factors, (str, Factor)):
-            factors = [factors]
-        names: list[str] = []
-        for f in factors:
-            name = f.name if isinstance(f, Factor) else f
-            if not isinstance(name, str) or name not in self._fmap:
-                raise InputError(f"factors: {name!r} is not a factor of the fits (factors: {', '.join(self._fmap)})")
-            if name in names:
-                raise InputError(f"factors: '{name}' is listed twice")
-            fitted = self._fmap[name]
-            if isinstance(f, Factor):
-                if f.kind != fitted.kind:
-                    raise InputError(f"factors: '{name}' is {f.kind} here but {fitted.kind} in the fits")
-                if f.is_continuous:
-                    self.ranges[name] = (float(f.low), float(f.high))
-                elif set(f.levels) - set(fitted.levels):
-                    raise InputError(f"factors: '{name}' levels {sorted(set(f.levels) - set(fitted.levels))} are "
-                                     f"not among the fitted levels {list(fitted.levels)}")
-            names.append(name)
-        if not names:
-            raise InputError("factors: at least one factor is needed")
-        for name in names:
-            f = self._fmap[name]
-            if f.is_continuous and name not in self.ranges:
-                lo, hi = f.low, f.high
-                for fit in self.fits.values():
-                    col = np.asarray(fit.data[name], dtype=float)
-                    lo, hi = min(lo, float(col.min())), max(hi, float(col.max()))
-                self.ranges[name] = (float(lo), float(hi))
-        return names
 
     def _check_value(self, name: str, value: Any) -> Any:
         if name not in self._fmap:
@@ -409,9 +408,24 @@ class Explorer:
         """Current settings of every factor (actual units; levels for categorical factors)."""
         return dict(self._state)
 
+    @property
+    def locked(self) -> list[str]:
+        """Factors whose *lock* box is ticked (held by :meth:`maximize`)."""
+        return [n for n, lk in self.locks.items() if lk.active]
+
+    def lock(self, **factors: bool) -> None:
+        """Tick or clear *lock* boxes, e.g. ``explorer.lock(temp=True)``."""
+        for k, v in factors.items():
+            if k not in self.locks:
+                raise InputError(f"lock: '{k}' is not one of the explorer's factors ({', '.join(self.explored)})")
+            self.locks[k].active = bool(v)
+
     def set(self, **settings: Any) -> None:
         """Move one or more sliders/dropdowns, e.g. ``explorer.set(time=87.0, temp=176.5)``,
-        and update the traces (only what depends on the changed factors)."""
+        and update the traces (the page recomputes its panels from the new slider values)."""
+        self._set(settings, defer=False)
+
+    def _set(self, settings: Mapping[str, Any], defer: bool) -> None:
         if not settings:
             return
         new = {k: self._check_value(k, v) for k, v in settings.items()}
@@ -422,45 +436,71 @@ class Explorer:
         self._suspend = True
         try:
             for k in changed:
-                self.sliders[k].value = self._state[k]
+                w = self.sliders[k]
+                w.value = self._state[k] if self._fmap[k].is_continuous else str(self._state[k])
         finally:
             self._suspend = False
-        self._refresh(changed)
+        self._refresh(changed, defer=defer)
 
     def predict_current(self) -> dict[str, dict[str, float]]:
-        """Prediction and confidence limits of each response at the current settings."""
-        out = self.engine.evaluate({k: np.array([v], dtype=object if isinstance(v, str) else float)
-                                    for k, v in self._state.items()}, 1)
+        """Prediction, confidence limits (``lower``, ``upper``) and prediction limits
+        (``pi_lower``, ``pi_upper``) of each response at the current settings."""
+        cur = self.profiler.compute_current(self._state)
         res = {}
-        for r, (p, lo, hi) in out.items():
-            res[r] = {"prediction": float(p[0]), "lower": None if lo is None else float(lo[0]),
-                      "upper": None if hi is None else float(hi[0])}
+        for r in self.responses:
+            has = self.engine.layouts[r].cov is not None
+            res[r] = {"prediction": float(cur[f"pred:{r}"][0])}
+            for k in ("lower", "upper", "pi_lower", "pi_upper"):
+                res[r][k] = float(cur[f"{k}:{r}"][0]) if has else None
         return res
+
+    def export_settings(self) -> str:
+        """The current settings and predictions as CSV: what the *Export settings* button writes."""
+        from pdkit.ui.profiler import export_csv
+
+        return export_csv(self.profiler.spec, self._state, self.profiler.compute_current(self._state),
+                          {n: bool(lk.active) for n, lk in self.locks.items()})
 
     def maximize(self, n_starts: int = 20, n_random: int = 2000) -> Optimum:
         """Maximise the overall desirability (:func:`pdkit.doe.optimize.maximize_desirability`,
-        seeded with the explorer's ``seed``) over the explored continuous factors (every level
-        of explored categorical factors is tried; held factors stay put) and move the sliders
-        there."""
+        seeded with the explorer's ``seed``) over the explored continuous factors that are not
+        locked (every level of explored, unlocked categorical factors is tried; held and locked
+        factors stay put) and move the sliders there."""
         if self.goals is None:
             raise InputError("maximize: the explorer has no desirability goals; pass goals=... to Explorer")
-        opt_f = [n for n in self.explored if self._fmap[n].is_continuous]
+        locked = set(self.locked)
+        opt_f = [n for n in self.explored if self._fmap[n].is_continuous and n not in locked]
         if not opt_f:
-            raise InputError("maximize: no continuous factor to optimise")
-        hold = {k: v for k, v in self._state.items() if k not in self.explored}
-        opt = maximize_desirability(self.fits, self.goals, factors=opt_f, seed=self.seed, hold=hold or None,
-                                    n_starts=n_starts, n_random=n_random)
+            raise InputError("maximize: no continuous factor to optimise (every continuous factor is locked)"
+                             if locked else "maximize: no continuous factor to optimise")
+        hold = {k: v for k, v in self._state.items() if k not in self.explored or k in locked}
+        t0 = time.perf_counter()
+        self._status("<b>Maximizing desirability&hellip;</b> (" + html_text(", ".join(opt_f)) + ")")
+        button = getattr(self, "maximize_button", None)
+        if button is not None:
+            button.disabled = True
+        try:
+            opt = maximize_desirability(self.fits, self.goals, factors=opt_f, seed=self.seed, hold=hold or None,
+                                        n_starts=n_starts, n_random=n_random)
+        finally:
+            if button is not None:
+                button.disabled = False
         self.last_optimum = opt
         moves = {}
         for k in self.explored:
+            if k in locked:
+                continue
             v = opt.settings[k]
             if self._fmap[k].is_continuous:
                 lo, hi = self.ranges[k]
                 v = float(min(max(float(v), lo), hi))
             moves[k] = v
         self.set(**moves)
-        self._status(f"<b>Maximum desirability</b> D = {opt.overall:.4g} at "
-                     + ", ".join(f"{k} = {_fmt(v) if isinstance(v, float) else v}" for k, v in moves.items()))
+        took = time.perf_counter() - t0
+        text = ", ".join(f"{k} = {_fmt(v) if isinstance(v, float) else v}" for k, v in moves.items())
+        self._status(f"<b>Maximum desirability</b> D = {opt.overall:.4g} at {html_text(text)}"
+                     + (f" (locked: {html_text(', '.join(sorted(locked)))})" if locked else "")
+                     + f" &middot; {took:.2f} s")
         return opt
 
     def compute_design_space(self) -> Any:
@@ -470,6 +510,7 @@ class Explorer:
             raise InputError("compute_design_space: the explorer has no specifications; pass specs=... to Explorer")
         if self.contour_x is None:
             raise InputError("compute_design_space: needs two continuous factors")
+        self._flush_contour()  # a pending redraw of the plane would clear the new overlay
         x, y = self.contour_x, self.contour_y
         gx, gy = self._axis(x), self._axis(y)
         hold = {k: v for k, v in self._state.items() if k not in (x, y)}
@@ -481,7 +522,7 @@ class Explorer:
         self._ds_lines.set_data(self._contour_lines(gx, gy, P, [self.probability]))
         i, j = np.unravel_index(int(np.argmax(P)), P.shape)
         self._status(f"<b>Design space</b> ({self.n_draws} draws, seed {self.seed}): max P(all specs met) = "
-                     f"{P.max():.3f} at {x} = {gx[j]:.4g}, {y} = {gy[i]:.4g}; "
+                     f"{P.max():.3f} at {html_text(x)} = {gx[j]:.4g}, {html_text(y)} = {gy[i]:.4g}; "
                      f"{100 * float((P >= self.probability).mean()):.0f}% of the plot has P &ge; {self.probability:g}")
         return space
 
@@ -510,72 +551,17 @@ class Explorer:
     def _axis(self, name: str) -> np.ndarray:
         return self._grids[name]
 
-    def _profile_settings(self, names: Sequence[str]) -> tuple[dict[str, np.ndarray], list[int]]:
-        sizes = [len(self._grids[n]) for n in names]
-        total = int(sum(sizes))
-        settings: dict[str, np.ndarray] = {}
-        for k, v in self._state.items():
-            if self._fmap[k].is_continuous:
-                settings[k] = np.full(total, float(v))
-            else:
-                settings[k] = np.full(total, v, dtype=object)
-        start = 0
-        for n, size in zip(names, sizes):
-            settings[n][start:start + size] = self._grids[n]
-            start += size
-        return settings, sizes
-
     def compute_profiles(self, names: Sequence[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
         """Trace data (the ``profile:<factor>`` columns) for the given factors at the current state."""
         names = list(self.explored if names is None else names)
         if not names:
             return {}
-        settings, sizes = self._profile_settings(names)
-        res = self.engine.evaluate(settings, int(sum(sizes)))
-        out: dict[str, dict[str, np.ndarray]] = {}
-        start = 0
-        for n, size in zip(names, sizes):
-            sl = slice(start, start + size)
-            start += size
-            f = self._fmap[n]
-            data: dict[str, np.ndarray] = {"x": self._grids[n] if f.is_continuous else np.arange(size, dtype=float)}
-            data.update(self._response_columns({r: tuple(None if a is None else a[sl] for a in v)
-                                                for r, v in res.items()}))
-            out[n] = data
-        return out
+        prof = self.profiler.compute_profiles(self._state)
+        return {n: prof[n] for n in names}
 
-    def _response_columns(self, res: Mapping[str, tuple]) -> dict[str, np.ndarray]:
-        data: dict[str, np.ndarray] = {}
-        for r, (p, lo, hi) in res.items():
-            data[f"pred:{r}"] = p
-            data[f"lower:{r}"] = p if lo is None else lo
-            data[f"upper:{r}"] = p if hi is None else hi
-        if self._desirability is not None:
-            pred = {r: res[r][0] for r in self.goals}
-            for r, g in self.goals.items():
-                data[f"d:{r}"] = g.d(pred[r])
-            data["D"] = self._desirability._overall_from(pred)
-        return data
-
-    def compute_current(self) -> dict[str, np.ndarray]:
+    def compute_current(self) -> dict[str, Any]:
         """Data of the ``current`` source (one row: settings, predictions, labels)."""
-        settings = {k: np.array([v], dtype=object if not self._fmap[k].is_continuous else float)
-                    for k, v in self._state.items()}
-        out: dict[str, Any] = {}
-        for n in self.explored:
-            f = self._fmap[n]
-            x = float(self._state[n]) if f.is_continuous else float(list(f.levels).index(self._state[n]))
-            out[f"x:{n}"] = np.array([x])
-        out.update(self._response_columns(self.engine.evaluate(settings, 1)))
-        for r in self.responses:
-            if self.engine.layouts[r].cov is not None:
-                ci = f" [{_fmt(out[f'lower:{r}'][0])}, {_fmt(out[f'upper:{r}'][0])}]"
-            else:
-                ci = " (no CI: no residual df)"
-            out[f"label:{r}"] = [f"{_fmt(out[f'pred:{r}'][0])}\n{ci.strip()}"]
-        if self._desirability is not None:
-            out["label:D"] = [f"D = {out['D'][0]:.3f}"]
-        return out
+        return self.profiler.compute_current(self._state)
 
     def compute_contour(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Predicted contour response on the ``n_points x n_points`` grid: ``(gx, gy, Z)`` with
@@ -603,10 +589,8 @@ class Explorer:
         return contour_data(gx, gy, Z, levels, want_fill=False, want_line=True)
 
     # ------------------------------------------------------------------ bokeh
-    def _build_bokeh(self) -> None:
-        from bokeh.layouts import gridplot
-        from bokeh.models import (Band, ColorBar, ColumnDataSource, DataRange1d, FixedTicker, LinearColorMapper,
-                                  Range1d)
+    def _build_contour(self) -> None:
+        from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper, PlainText, Range1d
         from bokeh.palettes import Greys256, Viridis256
         from bokeh.plotting import figure
 
@@ -617,114 +601,36 @@ class Explorer:
             self.sources[name] = s
             return s
 
-        prof = self.compute_profiles()
-        cur = self.compute_current()
-        for n in self.explored:
-            cds(f"profile:{n}", prof[n])
-        csrc = cds("current", cur)
-        rows = []
-        width = int(min(210, max(130, 700 // max(len(self.explored), 1))))
-        height = 170
-        last_row = len(self.responses) - (0 if self._desirability is not None else 1)
-
-        def panel(i: int, n: str, y_range) -> Any:
-            f = self._fmap[n]
-            p = figure(width=width, height=height, y_range=y_range, toolbar_location=None, tools="",
-                       x_axis_label=f.label() if i == last_row else None, min_border_left=40)
-            p.xaxis.axis_label_text_font_size = "8pt"
-            if f.is_continuous:
-                p.x_range = Range1d(*self.ranges[n])
-            else:
-                self._level_axis(p, f, FixedTicker, Range1d)
-            p.vspan(x=f"x:{n}", source=csrc, line_color=PALETTE[3], line_dash="dashed")
-            return p
-
-        def label_panel(title: str, text_field: str, extra: Sequence[tuple[str, str]] = ()) -> Any:
-            """JMP-style row header: the response name and its current value (from ``current``)."""
-            p = figure(width=130, height=height, x_range=Range1d(0, 1), y_range=Range1d(0, 1),
-                       toolbar_location=None, tools="", outline_line_color=None, min_border_left=4)
-            p.axis.visible = False
-            p.grid.visible = False
-            p.text(x=[0.02], y=[0.72], text=[title], text_font_size="9pt", text_font_style="bold",
-                   text_baseline="middle")
-            p.text(x=0.02, y=0.55, text=text_field, source=csrc, text_font_size="9pt", text_color=PALETTE[3],
-                   text_font_style="bold", text_baseline="middle")
-            for k, (txt, colour) in enumerate(extra):
-                p.text(x=[0.02], y=[0.38 - 0.11 * k], text=[txt], text_font_size="7pt", text_color=colour,
-                       text_baseline="middle")
-            return p
-
-        for i, r in enumerate(self.responses):
-            yr = DataRange1d(range_padding=0.08)
-            row = [label_panel(r, f"label:{r}")]
-            colour = PALETTE[i % 5]
-            for n in self.explored:
-                p = panel(i, n, yr)
-                src, cx = self.sources[f"profile:{n}"], f"x:{n}"
-                if self._fmap[n].is_continuous:
-                    p.add_layout(Band(base="x", lower=f"lower:{r}", upper=f"upper:{r}", source=src,
-                                      fill_alpha=0.25, fill_color=colour, line_alpha=0))
-                    p.line("x", f"pred:{r}", source=src, color=colour, line_width=2)
-                else:
-                    p.segment("x", f"lower:{r}", "x", f"upper:{r}", source=src, color=colour, line_width=6, alpha=0.3)
-                    p.line("x", f"pred:{r}", source=src, color=colour, line_dash="dotted")
-                    p.scatter("x", f"pred:{r}", source=src, color=colour, size=7)
-                p.segment(cx, f"lower:{r}", cx, f"upper:{r}", source=csrc, color=PALETTE[3], line_width=2)
-                p.scatter(cx, f"pred:{r}", source=csrc, color=PALETTE[3], size=8)
-                row.append(p)
-            rows.append(row)
-        if self._desirability is not None:
-            colours = {r: PALETTE[self.responses.index(r) % 5] for r in self.goals}
-            row = [label_panel("desirability", "label:D",
-                               [(f"d {r}", colours[r]) for r in self.goals] + [("D overall", "black")])]
-            for n in self.explored:
-                p = panel(len(self.responses), n, Range1d(-0.02, 1.05))
-                src, cx = self.sources[f"profile:{n}"], f"x:{n}"
-                for r in self.goals:
-                    p.line("x", f"d:{r}", source=src, color=colours[r], line_width=1, alpha=0.8)
-                p.line("x", "D", source=src, color="black", line_width=2.5)
-                if not self._fmap[n].is_continuous:
-                    p.scatter("x", "D", source=src, color="black", size=6)
-                p.scatter(cx, "D", source=csrc, color=PALETTE[3], size=8)
-                row.append(p)
-            rows.append(row)
-        self.profiler_layout = gridplot(rows, toolbar_location=None)
-        # ---- contour figure
         self.contour_layout = None
-        if self.contour_x is not None:
-            gx, gy, Z = self.compute_contour()
-            self._mapper = LinearColorMapper(palette=Viridis256, low=float(Z.min()), high=float(Z.max()))
-            fx, fy = self._fmap[self.contour_x], self._fmap[self.contour_y]
-            p = figure(width=560, height=460, x_axis_label=fx.label(), y_axis_label=fy.label(),
-                       x_range=Range1d(*self.ranges[self.contour_x]), y_range=Range1d(*self.ranges[self.contour_y]),
-                       tools="pan,wheel_zoom,box_zoom,reset,save", title=f"{self.contour_response} "
-                       "(other factors at the slider settings)")
-            p.image(image="image", x="x", y="y", dw="dw", dh="dh", source=cds("contour", self._image_data(Z, gx, gy)),
-                    color_mapper=self._mapper)
-            self._contour = p.contour(gx, gy, Z, levels=self._levels(Z), line_color="white", line_alpha=0.7)
-            self._contour.line_renderer.data_source.name = "contour_lines"
-            ds_mapper = LinearColorMapper(palette=list(Greys256), low=0.0, high=1.0)
-            p.image(image="image", x="x", y="y", dw="dw", dh="dh", color_mapper=ds_mapper, global_alpha=0.45,
-                    source=cds("design_space", {"image": [], "x": [], "y": [], "dw": [], "dh": []}))
-            self._ds_lines = p.contour(gx, gy, np.zeros_like(Z), levels=[self.probability], line_color=PALETTE[1],
-                                       line_width=3)
-            self._ds_lines.set_data(self._contour_lines(gx, gy, np.zeros_like(Z), [self.probability]))
-            self._ds_lines.line_renderer.data_source.name = "design_space_lines"
-            cds("contour_runs", self._runs_data())
-            p.scatter("x", "y", source=self.sources["contour_runs"], color="white", line_color="black", size=6)
-            cds("contour_point", {"x": [float(self._state[self.contour_x])], "y": [float(self._state[self.contour_y])]})
-            p.scatter("x", "y", source=self.sources["contour_point"], marker="cross", size=18, line_width=3,
-                      color=PALETTE[3])
-            p.add_layout(ColorBar(color_mapper=self._mapper, width=10), "right")
-            self._contour_fig = p
-            self.contour_layout = p
-
-    @staticmethod
-    def _level_axis(p, f: Factor, FixedTicker, Range1d) -> None:
-        k = len(f.levels)
-        p.x_range = Range1d(-0.5, k - 0.5)
-        p.xaxis.ticker = FixedTicker(ticks=list(range(k)))
-        p.xaxis.major_label_overrides = {i: str(lev) for i, lev in enumerate(f.levels)}
+        if self.contour_x is None:
+            return
+        gx, gy, Z = self.compute_contour()
+        self._mapper = LinearColorMapper(palette=Viridis256, low=float(Z.min()), high=float(Z.max()))
+        fx, fy = self._fmap[self.contour_x], self._fmap[self.contour_y]
+        p = figure(width=600, height=480, x_range=Range1d(*self.ranges[self.contour_x]),
+                   y_range=Range1d(*self.ranges[self.contour_y]), tools="pan,wheel_zoom,box_zoom,reset,save",
+                   min_border_left=70, min_border_bottom=60)
+        p.xaxis.axis_label, p.yaxis.axis_label = PlainText(fx.label()), PlainText(fy.label())
+        p.title.text = f"{self.contour_response} (other factors at the slider settings)"
+        p.image(image="image", x="x", y="y", dw="dw", dh="dh", source=cds("contour", self._image_data(Z, gx, gy)),
+                color_mapper=self._mapper)
+        self._contour = p.contour(gx, gy, Z, levels=self._levels(Z), line_color="white", line_alpha=0.7)
+        self._contour.line_renderer.data_source.name = "contour_lines"
+        ds_mapper = LinearColorMapper(palette=list(Greys256), low=0.0, high=1.0)
+        p.image(image="image", x="x", y="y", dw="dw", dh="dh", color_mapper=ds_mapper, global_alpha=0.45,
+                source=cds("design_space", {"image": [], "x": [], "y": [], "dw": [], "dh": []}))
+        self._ds_lines = p.contour(gx, gy, np.zeros_like(Z), levels=[self.probability], line_color=PALETTE[1],
+                                   line_width=3)
+        self._ds_lines.set_data(self._contour_lines(gx, gy, np.zeros_like(Z), [self.probability]))
+        self._ds_lines.line_renderer.data_source.name = "design_space_lines"
+        cds("contour_runs", self._runs_data())
+        p.scatter("x", "y", source=self.sources["contour_runs"], color="white", line_color="black", size=6)
+        cds("contour_point", {"x": [float(self._state[self.contour_x])], "y": [float(self._state[self.contour_y])]})
+        p.scatter("x", "y", source=self.sources["contour_point"], marker="cross", size=18, line_width=3,
+                  color=PALETTE[3])
+        p.add_layout(ColorBar(color_mapper=self._mapper, width=10), "right")
+        self._contour_fig = p
+        self.contour_layout = p
 
     @staticmethod
     def _levels(Z: np.ndarray) -> list[float]:
@@ -739,26 +645,58 @@ class Explorer:
                 "y": np.asarray(fit.data[self.contour_y], dtype=float)}
 
     # ------------------------------------------------------------------ updates
-    def _refresh(self, changed: set[str] | None) -> None:
-        """Recompute and push only what depends on ``changed`` (None: everything)."""
-        if changed is None or len(changed) != 1:
-            names = list(self.explored)
+    #: Seconds the kernel waits after a slider move in the page before redrawing the contour plot,
+    #: so a burst of key presses costs one contour update (the profiler is updated by the page).
+    CONTOUR_DELAY = 0.15
+
+    def _refresh(self, changed: set[str] | None, defer: bool = False) -> None:
+        """Bring Python's copy of the profiler sources to the current state (in place, without
+        sending them: the page computes its own) and recompute the contour plot (sent; with
+        ``defer`` and a running event loop - a slider moved in the page - after
+        :attr:`CONTOUR_DELAY` seconds without another move)."""
+        prof = self.profiler.compute_profiles(self._state)
+        for n, data in prof.items():
+            _assign_in_place(self.sources[f"profile:{n}"], data)
+        _assign_in_place(self.sources["current"], self.profiler.compute_current(self._state))
+        self.profiler.state = dict(self._state)
+        if self.contour_x is None:
+            return
+        pending = getattr(self, "_pending_contour", None)
+        if changed is None or pending == "all":
+            self._pending_contour = "all"
         else:
-            names = [n for n in self.explored if n not in changed]
-        for n, data in self.compute_profiles(names).items():
-            self.sources[f"profile:{n}"].data = data
-        cur = self.compute_current()
-        self.sources["current"].data = cur
-        self._update_summary(cur)
-        if self.contour_x is not None:
-            xy = {self.contour_x, self.contour_y}
-            if changed is None or not changed <= xy:
-                self._update_contour(axes=changed is None)
-            else:
-                self.sources["contour_point"].data = {"x": [float(self._state[self.contour_x])],
-                                                      "y": [float(self._state[self.contour_y])]}
+            self._pending_contour = set(changed) | (pending or set())
+        loop = _running_loop() if defer else None
+        timer = getattr(self, "_contour_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._contour_timer = None
+        if loop is not None:
+            self._contour_timer = loop.call_later(self.CONTOUR_DELAY, self._flush_contour)
+        else:
+            self._flush_contour()
+
+    def _flush_contour(self) -> None:
+        """Run a pending contour update now."""
+        timer = getattr(self, "_contour_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._contour_timer = None
+        pending = getattr(self, "_pending_contour", None)
+        self._pending_contour = None
+        if pending is None or self.contour_x is None:
+            return
+        changed = None if pending == "all" else pending
+        xy = {self.contour_x, self.contour_y}
+        if changed is None or not changed <= xy:
+            self._update_contour(axes=changed is None)
+        else:
+            self.sources["contour_point"].data = {"x": [float(self._state[self.contour_x])],
+                                                  "y": [float(self._state[self.contour_y])]}
 
     def _update_contour(self, axes: bool = False) -> None:
+        from bokeh.models import PlainText
+
         gx, gy, Z = self.compute_contour()
         self.sources["contour"].data = self._image_data(Z, gx, gy)
         self._contour.set_data(self._contour_lines(gx, gy, Z, self._levels(Z)))
@@ -775,7 +713,7 @@ class Explorer:
             fx, fy = self._fmap[self.contour_x], self._fmap[self.contour_y]
             p.x_range.update(start=self.ranges[fx.name][0], end=self.ranges[fx.name][1])
             p.y_range.update(start=self.ranges[fy.name][0], end=self.ranges[fy.name][1])
-            p.xaxis.axis_label, p.yaxis.axis_label = fx.label(), fy.label()
+            p.xaxis.axis_label, p.yaxis.axis_label = PlainText(fx.label()), PlainText(fy.label())
             p.title.text = f"{self.contour_response} (other factors at the slider settings)"
             self.sources["contour_runs"].data = self._runs_data()
         # the Monte Carlo overlay belongs to the settings it was computed at
@@ -790,36 +728,17 @@ class Explorer:
         import ipywidgets as w
         from jupyter_bokeh import BokehModel
 
-        controls = []
-        for n in self.explored:
-            f = self._fmap[n]
-            if f.is_continuous:
-                lo, hi = self.ranges[n]
-                step = 10 ** math.floor(math.log10((hi - lo) / 200))
-                s = w.FloatSlider(value=self._state[n], min=lo, max=hi, step=step, description=n,
-                                  readout_format=".4g", continuous_update=True,
-                                  style={"description_width": "150px"}, layout=w.Layout(width="420px"))
-            else:
-                s = w.Dropdown(options=list(f.levels), value=self._state[n], description=n,
-                               style={"description_width": "150px"}, layout=w.Layout(width="420px"))
-            s.observe(self._on_widget(n), names="value")
-            self.sliders[n] = s
-            controls.append(s)
-        self._summary = w.HTML()
         self._status_html = w.HTML(value="")
-        buttons = []
         self.maximize_button = w.Button(description="Maximize desirability", button_style="primary",
-                                        disabled=self.goals is None, layout=w.Layout(width="200px"))
+                                        disabled=self.goals is None, layout=w.Layout(width="200px"),
+                                        tooltip="locked factors keep their setting")
         self.maximize_button.on_click(lambda _b: self._guard(self.maximize))
-        buttons.append(self.maximize_button)
         self.design_space_button = w.Button(description="Compute design space",
                                             disabled=self.specs is None or self.contour_x is None,
                                             layout=w.Layout(width="200px"))
         self.design_space_button.on_click(lambda _b: self._guard(self.compute_design_space))
-        buttons.append(self.design_space_button)
         self.profiler_widget = BokehModel(self.profiler_layout)
-        parts = [w.HBox([w.VBox(controls + [w.HBox(buttons)]), self._summary]), self._status_html,
-                 self.profiler_widget]
+        parts = [w.HBox([self.maximize_button, self.design_space_button]), self._status_html, self.profiler_widget]
         self._dd_response = w.Dropdown(options=self.responses, value=self.contour_response, description="response")
         self._dd_x = w.Dropdown(options=self.continuous, value=self.contour_x, description="x")
         self._dd_y = w.Dropdown(options=self.continuous, value=self.contour_y, description="y")
@@ -838,22 +757,26 @@ class Explorer:
         try:
             func()
         except InputError as exc:  # shown to the user instead of a silent failure in the widget callback
-            self._status(f"<span style='color:#D55E00'>{exc}</span>")
+            self._status(f"<span style='color:#D55E00'>{html_text(exc)}</span>")
 
     def _status(self, html: str) -> None:
         if hasattr(self, "_status_html"):
             self._status_html.value = html
 
     def _on_widget(self, name: str):
-        def handler(change: dict) -> None:
+        def handler(attr: str, old: Any, new: Any) -> None:
             if self._suspend:
                 return
             widget = self.sliders[name]
-            if self._fmap[name].is_continuous and abs(change["new"] - self._state[name]) <= 0.5 * widget.step:
-                # the browser snapped a value set from Python (e.g. the optimum) to the slider's step:
-                # keep the exact setting rather than recomputing (and clearing the design space)
-                return
-            self._guard(lambda: self.set(**{name: change["new"]}))
+            if self._fmap[name].is_continuous:
+                try:
+                    if abs(float(new) - self._state[name]) <= 0.5 * widget.step:
+                        # a value within half a step of the exact setting (the page snapping a value set
+                        # from Python, e.g. the optimum, to the slider's step): keep the exact setting
+                        return
+                except (TypeError, ValueError):
+                    pass
+            self._guard(lambda: self._set({name: new}, defer=True))
         return handler
 
     def _on_contour_choice(self, change: dict) -> None:
@@ -868,25 +791,6 @@ class Explorer:
                 x = self.contour_y if other == y else other
         self._guard(lambda: self.set_contour(self._dd_response.value, x, y))
 
-    def _update_summary(self, first: Mapping[str, np.ndarray]) -> None:
-        if not hasattr(self, "_summary"):
-            return
-        head = "<tr><th style='text-align:left'>response</th><th>prediction</th><th>95% CI</th>"
-        head = head.replace("95", f"{100 * (1 - self.alpha):g}")
-        if self.goals:
-            head += "<th>d</th>"
-        rows = [head + "</tr>"]
-        for r in self.responses:
-            lo, hi = first[f"lower:{r}"][0], first[f"upper:{r}"][0]
-            ci = f"[{_fmt(lo)}, {_fmt(hi)}]" if self.engine.layouts[r].cov is not None else "n/a"
-            row = f"<tr><td>{r}</td><td>{_fmt(first[f'pred:{r}'][0])}</td><td>{ci}</td>"
-            if self.goals:
-                row += f"<td>{first[f'd:{r}'][0]:.3f}</td>" if r in self.goals else "<td></td>"
-            rows.append(row + "</tr>")
-        if self.goals:
-            rows.append(f"<tr><td><b>D</b></td><td></td><td></td><td><b>{first['D'][0]:.3f}</b></td></tr>")
-        self._summary.value = "<table style='margin-left:20px'>" + "".join(rows) + "</table>"
-
     def _ipython_display_(self) -> None:  # pragma: no cover - notebook display
         from IPython.display import display
 
@@ -895,3 +799,25 @@ class Explorer:
     def __repr__(self) -> str:
         return (f"Explorer(responses={self.responses}, factors={self.explored}, "
                 f"state={self.state})")
+
+
+def _running_loop() -> Any:
+    """The running asyncio event loop (the kernel's, while it handles a widget message), or None."""
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _assign_in_place(source: Any, data: Mapping[str, Any]) -> None:
+    """Overwrite a ColumnDataSource's columns element by element: Python's copy changes, and
+    no change event is sent to the page (which computes its own copy in JavaScript)."""
+    cols = source.data
+    for k, v in data.items():
+        arr = cols[k]
+        if isinstance(arr, np.ndarray) and len(arr) == len(v):
+            arr[...] = v
+        else:  # pragma: no cover - shapes never change for a given explorer
+            source.data[k] = v
