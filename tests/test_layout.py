@@ -28,9 +28,6 @@ KNOWN: dict[tuple[str, str], str] = {
 }
 #: folders other engineers are editing while the layout settles: violations there xfail with the reason
 KNOWN_FOLDERS: dict[str, str] = {
-    "doe/": "pdkit.doe is being split by another engineer (doe/evaluation.py, doe/designs/* import "
-            "private helpers of their siblings)",
-    "ui/": "pdkit.ui is being edited by another engineer (no __all__ in ui/__init__.py)",
 }
 
 

@@ -22,8 +22,10 @@ NOTEBOOKS = ROOT / "notebooks"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-# Rendered bokeh root views (a plot, or a layout of plots shown with one `show`).
-_RENDERED_JS = """() => (typeof Bokeh === 'undefined') ? -1 : Array.from(Bokeh.index).length"""
+# Rendered bokeh documents: one per `show` (a plot or a layout); each document's root views are in
+# Bokeh.index (bokeh also adds a 'Notifications' root to every document, so roots are not counted).
+_RENDERED_JS = """() => (typeof Bokeh === 'undefined') ? -1
+  : new Set(Array.from(Bokeh.index).map(v => v.model.document)).size"""
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +80,7 @@ def test_site_has_every_notebook_and_draws_every_plot_offline(site):
                 page.goto((site / page_path).as_uri())
                 want = expected.get(page_path, 0)
                 if want:
-                    page.wait_for_function(f"() => typeof Bokeh !== 'undefined' && Array.from(Bokeh.index).length >= {want}",
-                                           timeout=60000)
+                    page.wait_for_function(f"() => ({_RENDERED_JS})() >= {want}", timeout=60000)
                     page.wait_for_selector("canvas", state="attached", timeout=60000)
                 drawn = page.evaluate(_RENDERED_JS)
                 if want and drawn != want:
@@ -115,3 +116,51 @@ def test_site_build_failure_leaves_the_previous_site(tmp_path, monkeypatch):
         site_mod.build_site({tmp_path / "nb" / "a.py": nb}, tmp_path / "nb", out)
     assert (out / "index.html").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_site_profiler_runs_in_the_page_without_a_kernel(site):
+    """The worked example's in-browser profiler answers a slider on the static page (CustomJS allowed)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = require_chromium()
+    find = """() => {
+      for (const doc of new Set(Array.from(Bokeh.index).map(v => v.model.document))) {
+        const current = doc.get_model_by_name('current');
+        if (current != null) return [doc, current];
+      }
+      return null;
+    }"""
+    move = f"""() => {{
+      const found = ({find})();
+      if (found == null) return null;
+      const [doc, current] = found;
+      const slider = Array.from(doc.all_models).find(m => m.type === 'Slider');
+      const d = current.data;
+      const keys = d instanceof Map ? Array.from(d.keys()) : Object.keys(d);
+      const key = keys.find(k => k.startsWith('pred:'));
+      window.__before = (d instanceof Map ? d.get(key) : d[key])[0];
+      window.__key = key;
+      slider.value = slider.start + 0.9 * (slider.end - slider.start);
+      return window.__before;
+    }}"""
+    changed = f"""() => {{
+      const [, current] = ({find})();
+      const d = current.data;
+      return (d instanceof Map ? d.get(window.__key) : d[window.__key])[0] !== window.__before;
+    }}"""
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
+        ctx = pw.chromium.launch_persistent_context(profile, executable_path=chromium, args=CHROMIUM_ARGS,
+                                                    headless=True)
+        try:
+            ctx.set_offline(True)
+            page = ctx.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto((site / "doe_explorer.html").as_uri())
+            page.wait_for_function(f"() => ({_RENDERED_JS})() >= 1", timeout=60000)
+            before = page.evaluate(move)
+            assert before is not None, "no profiler on the page"
+            page.wait_for_function(changed, timeout=30000)  # the page recomputed the panels itself
+        finally:
+            ctx.close()
+    assert not errors, errors

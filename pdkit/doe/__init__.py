@@ -19,6 +19,8 @@ _EXPORTS = {
     "as_factors": "factors",
     "model_terms": "model",
     "model_matrix": "model",
+    "ModelMatrix": "model",
+    "effect_coding": "model",
     "Design": "designs",
     "full_factorial": "designs",
     "fractional_factorial": "designs",

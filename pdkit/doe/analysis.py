@@ -941,11 +941,11 @@ class DoEFit:
         X = self._design_rows(new)
         return X.to_numpy() @ self.params.to_numpy()
 
-    def _fast_matrix(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
-        """Model matrix from already-valid actual settings (arrays or scalars), no validation.
+    def model_rows(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
+        """Model-matrix rows (columns of ``X``) of ``n`` actual settings (arrays or scalars), no validation.
 
         Used by the optimiser and the design-space grid, which generate the settings
-        themselves inside the factor box.
+        themselves inside the factor box; evaluated by :attr:`model_matrix_builder`.
         """
         mm, order = self.model_matrix_builder
         X = mm.actual(settings, n)

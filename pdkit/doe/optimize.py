@@ -216,7 +216,7 @@ class Desirability:
         return self._overall_from(self.predictions(settings))
 
     def _fast_overall(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
-        pred = {r: self.fits[r]._fast_matrix(settings, n) @ self.fits[r].params.to_numpy() for r in self.goals}
+        pred = {r: self.fits[r].model_rows(settings, n) @ self.fits[r].params.to_numpy() for r in self.goals}
         return self._overall_from(pred)
 
     def _overall_from(self, pred: Mapping[str, Any]) -> np.ndarray:
@@ -615,7 +615,7 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
                 vals = lo + (hi - lo) * U
                 settings = {name: vals[:, i] for i, name in enumerate(opt_f)}
                 settings.update(extra)
-                return D._overall_from({r: D.fits[r]._fast_matrix(settings, len(U)) @ D.fits[r].params.to_numpy()
+                return D._overall_from({r: D.fits[r].model_rows(settings, len(U)) @ D.fits[r].params.to_numpy()
                                         for r in D.goals})
 
         def tie_break(u_best: np.ndarray, v_best: float, evaluate=evaluate) -> tuple[np.ndarray, float] | None:

@@ -2,7 +2,9 @@
 
 One HTML page per executed notebook (code shown, outputs sanitised, BokehJS
 inline, a Content-Security-Policy that runs only bokeh's and the page's own
-scripts - :func:`pdkit.report.export_html`), a navigation line on every page, and
+scripts, plus bokeh's ``CustomJS`` callbacks so the in-browser profiler works -
+:func:`pdkit.report.export_html`; ipywidgets, which need a kernel, are replaced by
+a note), a navigation line on every page, and
 an index page rendered from a jinja2 template with autoescape.  The folder is
 written next to its final place and renamed into it, so a failed build leaves the
 previous site untouched.
@@ -57,6 +59,23 @@ def _nav(prev: tuple[str, str] | None, nxt: tuple[str, str] | None, index_href: 
     return " | ".join(parts)
 
 
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("[Interactive widget: it needs a running Python kernel. Open this notebook with "
+               "`pdkit lab` to use it.]")
+
+
+def _note_widgets(nb: Any) -> int:
+    """Replace ipywidgets outputs (which need a kernel) by a note; return how many."""
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if _WIDGET_MIME in data:
+                out["data"] = {"text/markdown": WIDGET_NOTE, "text/plain": WIDGET_NOTE}
+                n += 1
+    return n
+
+
 def _course_meta() -> Mapping[str, Any] | None:
     try:
         import yaml
@@ -108,7 +127,9 @@ def build_site(executed: Mapping[Path, Any], notebooks_root: Path, out: Path) ->
                 prev = (rel_href(pages[i - 1][1]), pages[i - 1][2]) if i else None
                 nxt = (rel_href(pages[i + 1][1]), pages[i + 1][2]) if i + 1 < len(pages) else None
                 nb.cells.insert(0, nbformat.v4.new_markdown_cell(_nav(prev, nxt, f"{up}index.html")))
-                page = export_html(nb, {"title": title}, show_code=True, exporter=exporter, header=False)
+                _note_widgets(nb)
+                page = export_html(nb, {"title": title}, show_code=True, exporter=exporter, header=False,
+                                   allow_eval=True)
                 target = staging / href
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(page, encoding="utf-8")

@@ -314,8 +314,12 @@ def script_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode("ascii") + "'"
 
 
-def content_security_policy(script_hashes: Iterable[str]) -> str:
+def content_security_policy(script_hashes: Iterable[str], *, allow_eval: bool = False) -> str:
     """The policy of a report page that runs only the inline scripts with these hashes.
+
+    ``allow_eval`` adds ``'unsafe-eval'``, which bokeh's ``CustomJS`` callbacks need (they are
+    compiled with ``new Function``); only pages of the kit's own notebooks (the static site)
+    use it, never a report that shows user data.
 
     Examples
     --------
@@ -324,6 +328,8 @@ def content_security_policy(script_hashes: Iterable[str]) -> str:
     """
     hashes = sorted(set(script_hashes))
     scripts = " ".join(hashes) if hashes else "'none'"
+    if allow_eval:
+        scripts += " 'unsafe-eval'"
     return ("default-src 'none'; "
             f"script-src {scripts}; "
             "style-src 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
@@ -538,7 +544,7 @@ def html_exporter(*, show_code: bool = False, warm: bool = False) -> Any:
 
 
 def export_html(notebook: Any, provenance: dict[str, Any], *, show_code: bool = False,
-                exporter: Any = None, header: bool = True) -> str:
+                exporter: Any = None, header: bool = True, allow_eval: bool = False) -> str:
     """Render an executed notebook to a self-contained, script-safe HTML page with the provenance header.
 
     Parameters
@@ -554,6 +560,9 @@ def export_html(notebook: Any, provenance: dict[str, Any], *, show_code: bool = 
     header : bool
         Put the provenance header block at the top (False for pages that are not reports,
         such as the static site of examples and course).
+    allow_eval : bool
+        Let bokeh ``CustomJS`` callbacks run (``'unsafe-eval'`` in the policy): for the static
+        site's pages of the kit's own notebooks (in-browser profiler), never for reports.
 
     Returns
     -------
@@ -592,7 +601,8 @@ def export_html(notebook: Any, provenance: dict[str, Any], *, show_code: bool = 
     closing = body.rfind("</body>")
     fit = f"<script>{_PRINT_FIT_SCRIPT}</script>\n"
     body = body[:closing] + fit + body[closing:] if closing >= 0 else body + fit
-    policy = content_security_policy(_trusted_hashes(body, template_scripts, bokeh_js, bokeh_scripts))
+    policy = content_security_policy(_trusted_hashes(body, template_scripts, bokeh_js, bokeh_scripts),
+                                     allow_eval=allow_eval)
     meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=False)}"/>\n'
     head = re.search(r"<head\b[^>]*>", body, re.I)
     if head:

@@ -78,8 +78,6 @@ from scipy import stats
 
 from pdkit.doe.analysis import DoEFit
 from pdkit.doe.factors import Factor
-from pdkit.doe.model import base_matrix as coded_base_matrix
-from pdkit.doe.model import term_columns
 from pdkit.doe.optimize import Desirability, Optimum, design_space, desirability, maximize_desirability
 from pdkit.errors import InputError
 from pdkit.escape import html_text
@@ -111,15 +109,6 @@ def notebook_setup() -> None:
 _shared_factors = shared_factors
 
 
-def _column_parts(col: str) -> list[str]:
-    """Base columns of a model-matrix column: 'A:B' -> [A, B], 'A^2' -> [A, A], 'Intercept' -> []."""
-    if col == "Intercept":
-        return []
-    if col.endswith("^2"):
-        return [col[:-2]] * 2
-    return col.split(":")
-
-
 # --------------------------------------------------------------------------- engine (numpy only)
 @dataclass(frozen=True)
 class _FitLayout:
@@ -127,17 +116,14 @@ class _FitLayout:
     beta: np.ndarray  # (p,)
     cov: np.ndarray | None  # (p, p) coefficient covariance, None without residual df
     t_quantile: float | None
-    index: np.ndarray  # (p, order) indices into the base matrix (0 = ones)
 
 
 class ProfileEngine:
     """Vectorised predictions and confidence limits for fits that share their factors.
 
-    The model-matrix layout of every fit is precomputed once: each model column is a
-    product of at most ``order`` *base* columns (coded continuous factors, -1/+1 for a
-    two-level categorical factor, effect-coded columns for more levels, and a column of
-    ones).  :meth:`evaluate` then needs one base matrix for all responses and one
-    ``take``/``prod`` per response.
+    Each fit's model rows come from its compiled model-matrix builder
+    (:attr:`pdkit.doe.DoEFit.model_rows`, the one implementation in :mod:`pdkit.doe.model`);
+    coefficients, covariance and t quantile are taken once per fit.
 
     Parameters
     ----------
@@ -161,38 +147,15 @@ class ProfileEngine:
         self.fits = dict(fits)
         first = next(iter(self.fits.values()))
         self.factors: list[Factor] = list(first.factors)
-        names = [f.name for f in self.factors]
-        base_names = [c for cols in term_columns(names, self.factors).values() for c in cols]
-        self.base_names = base_names
-        pos = {n: i + 1 for i, n in enumerate(base_names)}
         self.layouts: dict[str, _FitLayout] = {}
         for r, fit in self.fits.items():
-            cols = list(fit.X.columns)
-            parts = [_column_parts(c) for c in cols]
-            order = max(1, max(len(p) for p in parts))
-            idx = np.zeros((len(cols), order), dtype=np.intp)
-            for i, p in enumerate(parts):
-                for j, name in enumerate(p):
-                    idx[i, j] = pos[name]
             beta = fit.params.to_numpy(dtype=float).copy()
             if fit.df_resid >= 1:
                 cov = fit.cov_params  # model terms only (block effects excluded)
                 tq = float(stats.t.ppf(1 - alpha / 2, fit.df_resid))
             else:
                 cov, tq = None, None
-            self.layouts[r] = _FitLayout(r, beta, cov, tq, idx)
-
-    def base_matrix(self, settings: Mapping[str, Any], n: int) -> np.ndarray:
-        """``(n, 1 + n_base)`` matrix: ones, then the coded base columns."""
-        _, coded = coded_base_matrix(self.factors, settings, n)
-        B = np.empty((n, 1 + coded.shape[1]))
-        B[:, 0] = 1.0
-        B[:, 1:] = coded
-        return B
-
-    def model_matrix(self, response: str, B: np.ndarray) -> np.ndarray:
-        """Model matrix of ``response`` (columns as ``fit.X``) from a base matrix."""
-        return np.prod(B[:, self.layouts[response].index], axis=2)
+            self.layouts[r] = _FitLayout(r, beta, cov, tq)
 
     def evaluate(self, settings: Mapping[str, Any], n: int | None = None, responses: Sequence[str] | None = None,
                  interval: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
@@ -203,11 +166,10 @@ class ProfileEngine:
         """
         if n is None:
             n = max(np.size(v) if not isinstance(v, str) else 1 for v in settings.values())
-        B = self.base_matrix(settings, n)
         out = {}
         for r in responses or self.layouts:
             lay = self.layouts[r]
-            X = np.prod(B[:, lay.index], axis=2)
+            X = self.fits[r].model_rows(settings, n)  # the one model-matrix builder (pdkit.doe.model)
             pred = X @ lay.beta
             if interval and lay.cov is not None:
                 half = lay.t_quantile * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", X, lay.cov, X), 0.0))
@@ -767,15 +729,8 @@ class Explorer:
         def handler(attr: str, old: Any, new: Any) -> None:
             if self._suspend:
                 return
-            widget = self.sliders[name]
-            if self._fmap[name].is_continuous:
-                try:
-                    if abs(float(new) - self._state[name]) <= 0.5 * widget.step:
-                        # a value within half a step of the exact setting (the page snapping a value set
-                        # from Python, e.g. the optimum, to the slider's step): keep the exact setting
-                        return
-                except (TypeError, ValueError):
-                    pass
+            # every value from the page is applied (a Bokeh slider does not send back a value set
+            # from Python, so there is no echo to filter; the page computed its panels for it)
             self._guard(lambda: self._set({name: new}, defer=True))
         return handler
 

@@ -674,17 +674,17 @@ class Profiler:
                        min_border_left=4, min_border_bottom=6, min_border_top=6, title_location=None)
             p.axis.visible = False
             p.grid.visible = False
-            p.text(x=[0.02], y=[0.85], text=[title], text_font_size="9pt", text_font_style="bold",
-                   text_baseline="middle")
-            p.text(x=0.02, y=0.5, text=text_field, source=csrc, text_font_size="9pt", text_color=PALETTE[3],
-                   text_font_style="bold", text_baseline="middle")
+            # as in JMP the response name (with units) is the y-axis label of the row; the header
+            # shows the current value: one text to repaint per step (text is costly to draw)
+            p.text(x=0.02, y=0.6, text=text_field, source=csrc, text_font_size="9pt", text_color=PALETTE[3],
+                   text_font_style="bold", text_baseline="middle", name=f"header:{text_field}")
             for k, (txt, colour) in enumerate(extra):
                 p.text(x=[0.02], y=[0.36 - 0.09 * k], text=[txt], text_font_size="7pt", text_color=colour,
                        text_baseline="middle")
             return p
 
         rlabels = {r["name"]: two_lines(r["name"], r["units"]) for r in self.spec["responses"]}
-        label_width = max([150] + [text_width(t, 7.5) for t in rlabels.values()])
+        label_width = 150
         rows = []
         for i, r in enumerate(self.responses):
             yr = Range1d(*limits[r], name=f"y_range:{r}")
