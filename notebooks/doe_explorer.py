@@ -127,18 +127,3 @@ print(ex.export_settings())
 space = ex.compute_design_space()
 print(f"max P(all specifications met) = {float(space.max()):.3f}")
 print(f"share of the plane with P >= 0.9: {float((space >= 0.9).mean()):.3f}")
-
-# %% [markdown]
-# ## The profiler without Python
-#
-# The profiler's panels are computed in the browser, so the same profiler also works where no
-# kernel runs: in a page saved with `ex.profiler.save("profiler.html")`, sent to a colleague, or on
-# the kit's static site. Shown on its own here (sliders, bands, design points, lock, *Maximize*
-# and *Export* all work in the page; the contour and design-space panels need the kernel):
-
-# %%
-from bokeh.io import show
-
-from pdkit.ui.profiler import Profiler
-
-show(Profiler(fits, goals=targets["goals"], units=units, n_points=50).layout)

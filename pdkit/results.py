@@ -99,8 +99,8 @@ def quantity_frame(obj: Any, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     A pair of numbers (a confidence interval, ``bounds``) becomes two rows,
     ``<name>_low`` and ``<name>_high``; a tuple of texts (``notes``) one row
     with the texts joined by ``"; "``; a nested result is flattened with its
-    name as prefix (``extrapolation.max_time``).  Tables, models and private
-    attributes are left out.
+    name as prefix (``extrapolation.max_time``), and so is a mapping of scalars
+    (``settings.temp``).  Tables, models and private attributes are left out.
 
     Examples
     --------
@@ -127,6 +127,8 @@ def quantity_frame(obj: Any, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
             rows.extend([(f"{prefix}_low", value[0]), (f"{prefix}_high", value[1])])
         elif isinstance(value, tuple) and all(_scalar(v) for v in value):
             rows.append((prefix, "; ".join(str(v) for v in value)))
+        elif isinstance(value, dict) and value and all(_scalar(v) for v in value.values()):
+            rows.extend((f"{prefix}.{k}", v) for k, v in value.items())  # settings, predictions by name
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             for f in dataclasses.fields(value):
                 if not f.name.startswith("_"):

@@ -131,7 +131,7 @@ with warnings.catch_warnings(record=True) as caught:
     ev = doe.evaluate(design, model, effect_size=P.effect_size, sigma=1.0, alpha=P.alpha, seed=P.seed)
 for w in caught:
     display(Markdown(f"**Warning:** {md(w.message)}"))
-display(ev.summary().to_frame("value").round(3))
+display(ev.to_frame().round(3))
 if ev.blocks_orthogonal is not None:
     display(Markdown(
         f"**Blocks:** {ev.n_blocks}, " + ("orthogonal to every model term: a shift between blocks biases no "

@@ -223,7 +223,7 @@ def test_relative_i_efficiency_and_summary():
     b = evaluate(central_composite(cont("AB"), alpha="face", center=3), "quadratic")
     assert a.i_efficiency_vs(a) == pytest.approx(100.0)
     assert b.average_variance < a.average_variance
-    s = a.summary()
+    s = a.headline()
     assert s["runs"] == 9 and s["D-efficiency (%)"] == pytest.approx(a.d_efficiency)
 
 
@@ -258,7 +258,7 @@ def test_orthogonal_blocks_cost_only_error_df():
     assert np.allclose(blocked.coefficients["vif"], plain.coefficients["vif"])
     assert blocked.d_efficiency == pytest.approx(plain.d_efficiency)
     assert (blocked.power["power"] < plain.power["power"]).all()
-    assert blocked.summary()["blocks"] == 3
+    assert blocked.headline()["blocks"] == 3 and "blocks 3" in blocked.summary()
     assert blocked.blocks_orthogonal is True and plain.blocks_orthogonal is None
 
 

@@ -119,7 +119,7 @@ def test_site_build_failure_leaves_the_previous_site(tmp_path, monkeypatch):
 
 
 def test_site_profiler_runs_in_the_page_without_a_kernel(site):
-    """The worked example's in-browser profiler answers a slider on the static page (CustomJS allowed)."""
+    """The in-browser profiler example answers a slider on the static page (CustomJS allowed)."""
     from playwright.sync_api import sync_playwright
 
     chromium = require_chromium()
@@ -156,7 +156,7 @@ def test_site_profiler_runs_in_the_page_without_a_kernel(site):
             page = ctx.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto((site / "doe_explorer.html").as_uri())
+            page.goto((site / "doe_profiler.html").as_uri())
             page.wait_for_function(f"() => ({_RENDERED_JS})() >= 1", timeout=60000)
             before = page.evaluate(move)
             assert before is not None, "no profiler on the page"

@@ -106,7 +106,7 @@ print(chains.head(4).to_string(index=False))
 # %% tags=["nbval-check-output"]
 
 ev = evaluate(design, "linear")
-print(ev.summary().round(3).to_string())
+print(ev.headline().round(3).to_string())
 print(ev.coefficients[["term", "std_error", "vif"]].round(3).to_string(index=False))
 print(f"power per main effect: {ev.power['power'].min():.2f}")
 

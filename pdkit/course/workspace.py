@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdkit.errors import InputError
+from pdkit.io.files import atomic_write_bytes, atomic_write_text
 
 __all__ = ["WORKSPACE_FILE", "Workspace", "create_workspace", "default_workspace", "read_workspace"]
 
@@ -174,16 +175,12 @@ def create_workspace(folder: str | Path | None = None, *, trainee: str | None = 
                 kept.append(rel)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.partial")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        atomic_write_bytes(target, data)
         added.append(rel)
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     info = dict(existing or {"trainee": who, "created_utc": now})
     info.update(course_version=version, pdkit_version=__version__, updated_utc=now)
-    tmp = marker.with_name(f".{marker.name}.partial")
-    tmp.write_text(json.dumps(info, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(marker)
+    atomic_write_text(marker, json.dumps(info, indent=1, sort_keys=True) + "\n")
     return Workspace(root, who, version, existing is None, tuple(added), tuple(kept))
 
 

@@ -69,7 +69,8 @@ from pdkit.doe.factors import Factor
 from pdkit.doe.selection import (Selection, definitive_screening_structure, select_definitive_screening,
                                  select_stepwise, term_key)
 from pdkit.doe.model import (ModelMatrix, effect_coding, formula_response, model_matrix, model_terms, term_columns,
-                    term_factors)
+                             term_factors)
+from pdkit.results import ResultMixin
 
 __all__ = [
     "fit",
@@ -107,7 +108,7 @@ class AliasWarning(UserWarning):
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class Lenth:
+class Lenth(ResultMixin):
     """Lenth's (1989) pseudo standard error for the effects of an unreplicated two-level design.
 
     In a :class:`DoEFit` it is computed from the effect estimates of the factorial runs
@@ -160,7 +161,7 @@ class Lenth:
 
 
 @dataclass(frozen=True)
-class LackOfFit:
+class LackOfFit(ResultMixin):
     """Lack-of-fit F test: residual minus pure error against pure error from replicated settings."""
 
     sum_sq: float
@@ -174,7 +175,7 @@ class LackOfFit:
 
 
 @dataclass(frozen=True)
-class Curvature:
+class Curvature(ResultMixin):
     """Curvature test of a two-level design with centre points (Montgomery, DAE, section 6.8).
 
     ``sum_sq = nF nC (ybar_F - ybar_C)^2 / (nF + nC)`` tested as the partial F of a
@@ -192,7 +193,7 @@ class Curvature:
 
 
 @dataclass(frozen=True)
-class BoxCox:
+class BoxCox(ResultMixin):
     """Box-Cox (1964) transformation suggestion from the model's residual sum of squares.
 
     Attributes
@@ -519,7 +520,7 @@ def _factorial_lenth(X: pd.DataFrame, y: np.ndarray, coded: pd.DataFrame, facs: 
 
 # --------------------------------------------------------------------------- DoEFit
 @dataclass(frozen=True, repr=False)
-class DoEFit:
+class DoEFit(ResultMixin):
     """Result of :func:`fit`: a least-squares model in coded units with its diagnostics.
 
     Attributes
@@ -587,6 +588,8 @@ class DoEFit:
         method, candidates, steps with their criterion values, selected terms and the alias
         groups the design cannot separate); None for a model given explicitly.
     """
+
+    _frame_from = "coefficients"
 
     response: str
     factors: list

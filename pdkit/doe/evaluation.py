@@ -140,7 +140,22 @@ class DesignEvaluation:
             return 0.0
         return float(100.0 * other.average_variance / self.average_variance)
 
-    def summary(self) -> pd.Series:
+    def summary(self) -> str:
+        """One line: runs, coefficients, error df and the efficiencies (the result protocol)."""
+        h = self.headline()
+        return ("DesignEvaluation: " + ", ".join(
+            f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in h.items()))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The headline numbers as a one-column table (``value``) indexed by quantity."""
+        return self.headline().to_frame("value")
+
+    def _repr_html_(self) -> str:
+        from pdkit.results import result_html
+
+        return result_html(self.summary(), self.to_frame().reset_index(names="quantity"))
+
+    def headline(self) -> pd.Series:
         """The headline numbers as a Series (with ``blocks`` for a blocked design)."""
         blocks = {"blocks": self.n_blocks} if self.n_blocks > 1 else {}
         return pd.Series(

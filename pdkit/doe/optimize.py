@@ -31,6 +31,7 @@ from scipy import ndimage, optimize, special
 
 from pdkit.errors import InputError
 from pdkit.doe.analysis import DoEFit
+from pdkit.results import ResultMixin
 
 __all__ = [
     "Goal",
@@ -265,7 +266,7 @@ def desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
 
 
 @dataclass(frozen=True)
-class Optimum:
+class Optimum(ResultMixin):
     """Result of :func:`maximize_desirability`.
 
     ``settings`` (actual units), ``predicted`` (responses), ``desirabilities``
@@ -808,7 +809,7 @@ def design_space(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
 
 
 @dataclass(frozen=True)
-class SetPoint:
+class SetPoint(ResultMixin):
     """Result of :func:`robust_set_point`: ``settings`` (actual units, held factors
     included), ``probability`` and ``edge_distance`` (coded units, i.e. fractions of the
     half-range, to the nearest grid point outside the best plateau)."""
@@ -864,7 +865,7 @@ def robust_set_point(space: xr.DataArray, tolerance: float = 0.0) -> SetPoint:
 
 # --------------------------------------------------------------------------- exact robust optimum
 @dataclass(frozen=True)
-class RobustOptimum:
+class RobustOptimum(ResultMixin):
     """Result of :func:`maximize_probability`: ``settings`` (actual units, held factors
     included), ``probability`` (every specification met by a new run), ``per_response``
     (probability of each response within its limits), ``predicted`` (point predictions),

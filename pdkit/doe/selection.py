@@ -79,6 +79,7 @@ from scipy import stats
 from pdkit.doe.factors import Factor
 from pdkit.doe.model import ModelMatrix, model_matrix, term_columns, term_factors
 from pdkit.errors import InputError
+from pdkit.results import ResultMixin
 
 __all__ = [
     "Selection",
@@ -151,7 +152,7 @@ def _parents(term: str) -> list[str]:
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class Selection:
+class Selection(ResultMixin):
     """How a model was chosen (``DoEFit.selection``): candidates, steps, result, what could not be separated.
 
     Attributes
@@ -179,6 +180,8 @@ class Selection:
     sigma : float or None
         Definitive screening: the stage-1 error standard deviation; ``sigma_df`` its df.
     """
+
+    _frame_from = "table"
 
     method: str
     criterion: str

@@ -113,10 +113,10 @@ def write_expected(path: Path, content: dict[str, Any]) -> bool:
     text = json.dumps(content, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
+    from pdkit.io.files import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text)
     return True
 
 

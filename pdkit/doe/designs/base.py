@@ -14,6 +14,7 @@ from pdkit.io.tables import plain_column_name, source_name
 from pdkit.errors import InputError
 from pdkit.escape import FORMULA_PREFIXES, spreadsheet_frame
 from pdkit.doe.factors import Factor
+from pdkit.results import ResultMixin
 
 __all__ = ['Design', 'from_worksheet', 'FACTOR_LETTERS',
            # helpers shared by the design builders of pdkit.doe.designs
@@ -70,7 +71,7 @@ def from_worksheet(table: pd.DataFrame, source: str | None = None) -> pd.DataFra
 # Design container
 # ----------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class Design:
+class Design(ResultMixin):
     """An experimental design: settings per run plus how it was built.
 
     Attributes
@@ -106,6 +107,8 @@ class Design:
     details : mapping
         Builder-specific facts (e.g. ``alpha`` of a CCD, criterion value).
     """
+
+    _frame_from = "table"
 
     name: str
     factors: tuple
