@@ -227,10 +227,8 @@ def append_record(who: Identity, fields: dict[str, Any]) -> dict[str, Any]:
     >>> rec["seq"], rec["prev"], rec["user"]
     (1, None, 'carol')
     """
-    import fcntl
-
     from pdkit.reports.provenance import utc_now
-    from pdkit.reports.signing import canonical_json, current_host, current_user, load_private_key, sign_fields
+    from pdkit.reports.signing import append_chained, current_host, current_user, load_private_key
 
     if who.source == "anonymous" and "anonymous" not in _warned:
         _warned.add("anonymous")
@@ -245,27 +243,11 @@ def append_record(who: Identity, fields: dict[str, Any]) -> dict[str, Any]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = load_private_key(who.trainee, create=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
     except OSError as exc:
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC):
             raise InputError(f"cannot write the training records {path}: {exc.strerror}") from None
         raise
-    with os.fdopen(fd, "r+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            fh.seek(0)
-            lines = fh.read().split(b"\n")
-            while lines and not lines[-1]:
-                lines.pop()
-            line["prev"] = hashlib.sha256(lines[-1]).hexdigest() if lines else None
-            line["seq"] = len(lines) + 1
-            signed = sign_fields(line, key)
-            fh.write(canonical_json(signed) + b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    return signed
+    return append_chained(path, line, key, mode=0o644, what="the training records")
 
 
 def read_records(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]:

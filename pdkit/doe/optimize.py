@@ -34,6 +34,7 @@ from pdkit.doe.analysis import DoEFit
 from pdkit.results import ResultMixin
 
 __all__ = [
+    "as_fits",
     "Goal",
     "Desirability",
     "desirability",
@@ -111,8 +112,16 @@ class Goal:
         return np.where(y <= tg, lower, upper)
 
 
-def _as_fits(fits: Any) -> dict[str, DoEFit]:
-    """``fits`` (one DoEFit, a list of them or a dict response -> DoEFit) as a dict, checked."""
+def as_fits(fits: Any) -> dict[str, DoEFit]:
+    """``fits`` (one DoEFit, a list of them or a dict response -> DoEFit) as a dict, checked.
+
+    Examples
+    --------
+    >>> as_fits([])
+    Traceback (most recent call last):
+    ...
+    pdkit.errors.InputError: fits: at least one fitted response is needed
+    """
     if isinstance(fits, DoEFit):
         return {fits.response: fits}
     if isinstance(fits, Mapping):
@@ -260,7 +269,7 @@ def desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
     >>> round(float(D.overall({"x": [5.0]})[0]), 3)
     0.55
     """
-    f = _as_fits(fits)
+    f = as_fits(fits)
     g = _as_goals(goals, f)
     return Desirability(fits={r: f[r] for r in g}, goals=g)
 
@@ -717,7 +726,7 @@ def design_space(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
     >>> p.dims, p.shape
     (('b', 'a'), (5, 5))
     """
-    F = _as_fits(fits)
+    F = as_fits(fits)
     if not isinstance(specs, Mapping) or not specs:
         raise InputError("specs: expected a dict response -> (lower, upper)")
     lims = {}
@@ -926,7 +935,7 @@ def maximize_probability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
     >>> r.converged, round(r.probability, 3)
     (True, 0.982)
     """
-    F = _as_fits(fits)
+    F = as_fits(fits)
     if not isinstance(specs, Mapping) or not specs:
         raise InputError("specs: expected a dict response -> (lower, upper)")
     lims = {}

@@ -57,6 +57,7 @@ from pdkit.io.files import atomic_write_bytes, atomic_write_json, atomic_write_t
 from pdkit.reports.provenance import sha256_file, utc_now
 
 __all__ = [
+    "append_chained",
     "SIGNATURES",
     "LOG_NAME",
     "MARKER_START",
@@ -854,19 +855,38 @@ def log_path_for(outdir: str | Path) -> Path:
 
 
 def _append_log(outdir: Path, event: str, key: Any, user: str, fields: dict[str, Any]) -> dict[str, Any]:
-    import fcntl
-
     outdir = Path(outdir).absolute()
     log = log_path_for(outdir)
     manifest = outdir / "manifest.json"
     line = {k: v for k, v in fields.items() if v is not None or k == "status"}
     line.update(event=event, run=outdir.name, user=user, host=current_host(), time_utc=utc_now(),
                 manifest_sha256=sha256_file(manifest) if manifest.is_file() else fields.get("manifest_sha256"))
+    return append_chained(log, line, key, mode=0o666, what="the run log")
+
+
+def append_chained(path: str | Path, line: dict[str, Any], key: Any, *, mode: int = 0o644,
+                   what: str = "the log") -> dict[str, Any]:
+    """Append ``line`` to the JSON-lines file ``path``, chained to the last line and signed with ``key``.
+
+    Under an exclusive ``flock`` the file's last line is read; ``line`` gets ``prev`` (the
+    SHA-256 of that line, None for the first) and ``seq``, is signed (:func:`sign_fields`)
+    and written as one canonical JSON line, then fsynced.  The run log and the course's
+    training records both use it.  Returns the signed line.
+
+    Raises
+    ------
+    InputError
+        The file cannot be written (permissions, read-only or full file system); the
+        message names ``what`` and the path.
+    """
+    import fcntl
+
+    path = Path(path)
     try:
-        fd = os.open(log, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, mode)
     except OSError as exc:
-        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise InputError(f"cannot append to the run log {log}: {exc.strerror}") from None
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC):
+            raise InputError(f"cannot append to {what} {path}: {exc.strerror}") from None
         raise
     with os.fdopen(fd, "r+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
@@ -875,6 +895,7 @@ def _append_log(outdir: Path, event: str, key: Any, user: str, fields: dict[str,
             lines = fh.read().split(b"\n")
             while lines and not lines[-1]:
                 lines.pop()
+            line = dict(line)
             line["prev"] = hashlib.sha256(lines[-1]).hexdigest() if lines else None
             line["seq"] = len(lines) + 1
             signed = sign_fields(line, key)

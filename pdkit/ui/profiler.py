@@ -54,7 +54,7 @@ from scipy import stats
 from pdkit.doe.analysis import DoEFit
 from pdkit.doe.factors import Factor
 from pdkit.doe.model import term_columns
-from pdkit.doe.optimize import desirability
+from pdkit.doe.optimize import as_fits, desirability  # as_fits re-exported: the one check of a set of fits
 from pdkit.errors import InputError
 
 __all__ = ["Profiler", "model_spec", "evaluate_spec", "profiler_js", "resolve_factors", "as_fits",
@@ -71,32 +71,6 @@ def profiler_js() -> str:
 
 
 # --------------------------------------------------------------------------- checks
-def as_fits(fits: Any) -> dict[str, DoEFit]:
-    """``fits`` (a DoEFit, a list of them or a dict response -> DoEFit) as a checked dict."""
-    if isinstance(fits, DoEFit):
-        return {fits.response: fits}
-    if isinstance(fits, Mapping):
-        out = dict(fits)
-    elif isinstance(fits, (list, tuple)):
-        out = {}
-        for f in fits:
-            if not isinstance(f, DoEFit):
-                raise InputError(f"fits: expected DoEFit objects (from pdkit.doe.fit), got {type(f).__name__}")
-            if f.response in out:
-                raise InputError(f"fits: response '{f.response}' appears twice")
-            out[f.response] = f
-    else:
-        raise InputError(f"fits: expected a DoEFit or a dict response -> DoEFit, got {type(fits).__name__}")
-    if not out:
-        raise InputError("fits: at least one fitted response is needed")
-    for k, f in out.items():
-        if not isinstance(k, str):
-            raise InputError(f"fits: response names must be strings, got {k!r}")
-        if not isinstance(f, DoEFit):
-            raise InputError(f"fits['{k}']: expected a DoEFit (from pdkit.doe.fit), got {type(f).__name__}")
-    return out
-
-
 def _factor_key(f: Factor) -> tuple:
     return (f.kind, f.low, f.high, tuple(f.levels))
 
