@@ -155,7 +155,8 @@ def test_doe_explorer_profiler_slider_updates_traces(lab, lab_server, artifacts)
         assert page.page_errors == []
         page.page.locator(BOKEH_CANVAS_SELECTOR).first.wait_for(timeout=30000)
         page.page.wait_for_timeout(3000)  # let every BokehJS view render before reading models
-        names = ["profile:pei_dna_ratio", "profile:harvest_h", "profile:dna_ug_per_1e6_cells", "current"]
+        names = ["profile:pei_dna_ratio", "profile:harvest_h", "profile:dna_ug_per_1e6_cells", "current",
+                 "trace:full_pct"]
         before = {n: page.bokeh_source_data(n) for n in names}
         point_before = page.bokeh_source_data("contour_point")
         assert len(before["profile:pei_dna_ratio"]["x"]) == 50 and "pi_upper:viability_pct" in before["current"]
@@ -164,7 +165,7 @@ def test_doe_explorer_profiler_slider_updates_traces(lab, lab_server, artifacts)
         handle.scroll_into_view_if_needed(timeout=30000)
         handle.focus()
         handle.press("ArrowLeft")
-        after = {n: page.wait_bokeh_source_change(n, before[n]) for n in names[:2] + ["current"]}
+        after = {n: page.wait_bokeh_source_change(n, before[n]) for n in names[:2] + ["current", "trace:full_pct"]}
         state = page.page.evaluate("""() => { const out = {};
             for (const doc of Bokeh.documents) for (const m of doc.all_models)
               if (m.name && m.name.startsWith('slider:')) out[m.name.slice(7)] = m.value;
@@ -176,6 +177,9 @@ def test_doe_explorer_profiler_slider_updates_traces(lab, lab_server, artifacts)
             for k in ("pred:full_pct", "lower:viability_pct", "pi_upper:log10_vg_titer", "D"):
                 np.testing.assert_allclose(after[n][k], want[f"profile:{n[8:]}"][k], rtol=1e-9, err_msg=f"{n} {k}")
         np.testing.assert_allclose(after["current"]["pred:log10_vg_titer"], want["current"]["pred:log10_vg_titer"],
+                                   rtol=1e-9)
+        # the row of full_pct is drawn from one trace source: it holds the new predictions
+        np.testing.assert_allclose(np.asarray(after["trace:full_pct"]["y"], dtype=float), want["trace:full_pct"]["y"],
                                    rtol=1e-9)
         # the kernel followed the slider: its contour plot (computed in Python) moved its marker
         point = page.wait_bokeh_source_change("contour_point", point_before, timeout=60)
@@ -204,6 +208,8 @@ def _explorer_profiler(state: dict) -> dict:
     goals = yaml.safe_load((ROOT / "data_samples/doe/aav_goals.yaml").read_text())["goals"]
     fits = {r: doe.fit(data, r, "quadratic", factors) for r in ["log10_vg_titer", "full_pct", "viability_pct"]}
     prof = Profiler(fits, goals=goals, n_points=50)
-    out = {f"profile:{n}": d for n, d in prof.compute_profiles(state).items()}
-    out["current"] = prof.compute_current(state)
+    profiles, current = prof.compute_profiles(state), prof.compute_current(state)
+    out = {f"profile:{n}": d for n, d in profiles.items()}
+    out["current"] = current
+    out.update(prof.drawn_data(profiles, current))
     return out

@@ -139,6 +139,53 @@ def test_profiler_sources_bands_desirability_and_points():
     assert prof.maximize_button is not None and prof.options.active == [0, 1, 2]
 
 
+def test_rows_are_drawn_from_one_trace_band_and_marks_source_per_row():
+    """One figure per row (JMP layout): the panels of a row share one canvas, the traces of its
+    continuous panels are one NaN-separated line at fixed pixel x, the bands NaN-separated
+    polygons, the current settings one marks source; every panel keeps to its own pixels."""
+    fits = mixed_fits()
+    prof = Profiler(fits, n_points=7, state={"a": 5.0, "b": 12.0, "cat": "L2"})
+    prof_data, cur = prof.compute_profiles(), prof.compute_current()
+    drawn = prof.drawn_data(prof_data, cur)
+    n = 7
+    cont = ["a", "b"]  # the categorical factor 'cat' is drawn by its own glyphs
+    # panels side by side, no overlap; the slider range maps onto the panel less PAD on each side
+    assert prof.panel_starts[0] == 0 and prof.frame_width == sum(prof.panel_widths)
+    for j, f in enumerate(prof.explored):
+        a, b = prof.pixel_map[f]
+        lo, hi = prof.panel_limits[f]
+        assert a + b * lo == pytest.approx(prof.panel_starts[j] + prof.PAD)
+        assert a + b * hi == pytest.approx(prof.panel_starts[j] + prof.panel_widths[j] - prof.PAD)
+    assert prof.panel_limits["cat"] == (-0.5, 2.5)
+    for r in ("y", "z"):
+        tr = drawn[f"trace:{r}"]
+        assert len(tr["x"]) == len(tr["y"]) == 2 * (n + 1)
+        for k, f in enumerate(cont):
+            seg = slice(k * (n + 1), k * (n + 1) + n)
+            a, b = prof.pixel_map[f]
+            np.testing.assert_allclose(tr["x"][seg], a + b * prof_data[f]["x"], rtol=1e-12)
+            np.testing.assert_allclose(tr["y"][seg], prof_data[f][f"pred:{r}"], rtol=1e-12)
+            assert np.isnan(tr["y"][k * (n + 1) + n])
+        band = drawn[f"band:{r}"]
+        poly = slice(0, 2 * n)  # the first panel: lower limits forward, upper limits backward
+        np.testing.assert_allclose(band["ci"][poly], np.r_[prof_data["a"][f"lower:{r}"],
+                                                           prof_data["a"][f"upper:{r}"][::-1]], rtol=1e-12)
+        np.testing.assert_allclose(band["pi"][poly], np.r_[prof_data["a"][f"pi_lower:{r}"],
+                                                           prof_data["a"][f"pi_upper:{r}"][::-1]], rtol=1e-12)
+        marks = drawn[f"marks:{r}"]
+        pix = [prof.pixel_map[f][0] + prof.pixel_map[f][1] * v for f, v in (("a", 5.0), ("b", 12.0), ("cat", 1.0))]
+        np.testing.assert_allclose(marks["x"], pix, rtol=1e-12)
+        assert set(marks["pred"]) == {cur[f"pred:{r}"][0]} and set(marks["upper"]) == {cur[f"upper:{r}"][0]}
+    assert drawn["headers"]["text"] == [cur["label:y"][0], cur["label:z"][0]]
+    # the canvases that repaint on a step: one per row plus the row headers (axes are separate)
+    from bokeh.models import ColumnDataSource
+    step_sources = {id(prof.sources[k]) for k in prof.sources if not k.startswith("points:")}
+    repainted = [p for p in [*prof.row_figures, prof.header_figure, prof.axis_strip]
+                 if any(isinstance(getattr(rd, "data_source", None), ColumnDataSource)
+                        and id(rd.data_source) in step_sources for rd in p.renderers)]
+    assert repainted == [*prof.row_figures, prof.header_figure] and len(prof.row_figures) == 2
+
+
 def test_categorical_factor_is_a_dropdown_of_level_names():
     prof = Profiler(mixed_fits(), n_points=7)
     sel = prof.sliders["cat"]

@@ -89,8 +89,10 @@ def test_js_arithmetic_equals_python_and_predict(browser_context, make):
 
 
 def _python_profiles(prof: Profiler, state: dict) -> dict:
-    return {**{f"profile:{n}": d for n, d in prof.compute_profiles(state).items()},
-            "current": prof.compute_current(state)}
+    """Every source the page updates (the profiles, the current row and the drawn row sources)."""
+    profiles, current = prof.compute_profiles(state), prof.compute_current(state)
+    return {**{f"profile:{n}": d for n, d in profiles.items()}, "current": current,
+            **prof.drawn_data(profiles, current)}
 
 
 def test_standalone_page_step_toggle_lock_maximize_export(browser_context, tmp_path):
@@ -124,13 +126,27 @@ def test_standalone_page_step_toggle_lock_maximize_export(browser_context, tmp_p
                 if k.startswith("label"):
                     continue
                 np.testing.assert_allclose(after[n][k], v, rtol=1e-9, atol=1e-12, err_msg=f"{n} {k}")
+        # the rows are drawn from one trace, band and marks source per row (and one header source):
+        # after the step they hold the same numbers as Python's drawn_data at the new state
+        drawn = ["trace:yield", "band:yield", "marks:yield", "trace:mw", "band:mw", "marks:mw",
+                 "trace:desirability", "marks:desirability", "headers"]
+        for n in drawn:
+            got = page.evaluate(READ_SOURCE, n)
+            assert set(got) == set(want[n]), n
+            for k, v in want[n].items():
+                if k == "text":
+                    assert got[k] == list(v), n
+                else:
+                    np.testing.assert_allclose(np.asarray(got[k], dtype=float), v, rtol=1e-9, atol=1e-9,
+                                               err_msg=f"{n} {k}")
+        assert want["marks:yield"]["pred"][0] == pytest.approx(want["current"]["pred:yield"][0], rel=1e-12)
         assert page.evaluate("() => window.__pdkitProfiler.updates") == 1  # one batched update per step
         # ---- prediction band on: the y-range contains it
         page.get_by_text("prediction band").click()
         page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('options').active.includes(1)")
         page.wait_for_timeout(200)
         temp = page.evaluate(READ_SOURCE, "profile:temp")
-        shown = page.evaluate("() => ['pi:yield:temp', 'ci:yield:temp', 'pi:mw:time'].map("
+        shown = page.evaluate("() => ['pi:yield', 'ci:yield', 'pi:mw'].map("
                               "(n) => Bokeh.documents[0].get_model_by_name(n).visible)")
         assert shown == [True, True, True]
         yr = page.evaluate("() => { const m = Bokeh.documents[0].get_model_by_name('y_range:yield');"
@@ -188,5 +204,11 @@ def test_categorical_dropdown_updates_panels(browser_context, tmp_path):
             np.testing.assert_allclose(got[k], want[k], rtol=1e-9)
         ref = fits["y"].predict(pd.DataFrame({"a": want["x"], "b": 20.0, "cat": "L3"}), interval="confidence")
         np.testing.assert_allclose(got["lower:y"], ref["lower"], rtol=1e-9)
+        # the current-setting mark of the categorical panel moved to the pixel of level L3 (index 2)
+        marks = page.evaluate(READ_SOURCE, "marks:y")
+        a, b = prof.pixel_map["cat"]
+        assert marks["x"][prof.explored.index("cat")] == pytest.approx(a + 2 * b, rel=1e-12)
+        trace = page.evaluate(READ_SOURCE, "trace:y")
+        np.testing.assert_allclose(trace["y"][:9], want["pred:y"], rtol=1e-9)
     finally:
         page.close()

@@ -619,7 +619,10 @@ class Explorer:
         prof = self.profiler.compute_profiles(self._state)
         for n, data in prof.items():
             _assign_in_place(self.sources[f"profile:{n}"], data)
-        _assign_in_place(self.sources["current"], self.profiler.compute_current(self._state))
+        cur = self.profiler.compute_current(self._state)
+        _assign_in_place(self.sources["current"], cur)
+        for name, data in self.profiler.drawn_data(prof, cur).items():
+            _assign_in_place(self.sources[name], data)
         self.profiler.state = dict(self._state)
         if self.contour_x is None:
             return
@@ -774,5 +777,7 @@ def _assign_in_place(source: Any, data: Mapping[str, Any]) -> None:
         arr = cols[k]
         if isinstance(arr, np.ndarray) and len(arr) == len(v):
             arr[...] = v
+        elif isinstance(arr, list) and len(arr) == len(v):  # text columns (the row headers)
+            arr[:] = list(v)
         else:  # pragma: no cover - shapes never change for a given explorer
             source.data[k] = v

@@ -267,6 +267,7 @@ const PDKIT = (function () {
     }
     if (goals.length) cd["label:D"][0] = "D = " + cd["D"][0].toFixed(3);
     a.current.change.emit();
+    drawRows(spec, a, state);
     const show = options(a);
     fitRanges(spec, a, show);
     const t1 = performance.now();
@@ -276,6 +277,70 @@ const PDKIT = (function () {
     w.__pdkitProfiler.computeMs.push(t1 - t0);
     w.__pdkitProfiler.lastUpdate = t1;
     return t1 - t0;
+  }
+
+  // The sources the rows are drawn from (pdkit.ui.profiler.Profiler.drawn_data, its Python twin):
+  // per row the traces of the continuous panels side by side (NaN between panels), the bands as
+  // NaN-separated polygons (lower limits forward, upper limits backward), the current-setting
+  // marks of every panel (x in pixels: a + b * value) and the row headers.  Only the y values
+  // change on a step; the pixel x of the traces is fixed.
+  function drawRows(spec, a, state) {
+    if (!a.traces) return;
+    let geo = cache.get(a.geometry);
+    if (geo === undefined) {
+      geo = JSON.parse(a.geometry);
+      cache.set(a.geometry, geo);
+    }
+    const explored = spec.explored, cd = a.current.data, texts = a.headers.data.text;
+    const copyTraces = (dst, col) => {
+      let o = 0;
+      for (let e = 0; e < explored.length; e++) {
+        if (!geo.continuous[e]) continue;
+        const src = a.profiles[e].data[col], n = src.length;
+        for (let k = 0; k < n; k++) dst[o + k] = src[k];
+        o += n + 1;
+      }
+    };
+    const copyBand = (dst, lower, upper) => {
+      let o = 0;
+      for (let e = 0; e < explored.length; e++) {
+        if (!geo.continuous[e]) continue;
+        const d = a.profiles[e].data, lo = d[lower], hi = d[upper], n = lo.length;
+        for (let k = 0; k < n; k++) {
+          dst[o + k] = lo[k];
+          dst[o + 2 * n - 1 - k] = hi[k];
+        }
+        o += 2 * n + 1;
+      }
+    };
+    const setMarks = (m, cols) => {
+      const d = m.data;
+      for (let e = 0; e < explored.length; e++) {
+        d.x[e] = geo.px[e][0] + geo.px[e][1] * state[explored[e]];
+        for (const [to, from] of cols) d[to][e] = cd[from][0];
+      }
+      m.change.emit();
+    };
+    spec.responses.forEach((r, ri) => {
+      const c = r._cols;
+      copyTraces(a.traces[ri].data.y, c[0]);
+      a.traces[ri].change.emit();
+      const b = a.bands[ri].data;
+      copyBand(b.ci, c[1], c[2]);
+      copyBand(b.pi, c[3], c[4]);
+      a.bands[ri].change.emit();
+      setMarks(a.marks[ri], [["pred", c[0]], ["lower", c[1]], ["upper", c[2]]]);
+      texts[ri] = cd["label:" + r.name][0];
+    });
+    if (spec.goals.length) {
+      const ri = spec.responses.length, t = a.traces[ri];
+      for (const g of spec.goals) copyTraces(t.data["d:" + g.response], "d:" + g.response);
+      copyTraces(t.data.D, "D");
+      t.change.emit();
+      setMarks(a.marks[ri], [["D", "D"]]);
+      texts[ri] = cd["label:D"][0];
+    }
+    a.headers.change.emit();
   }
 
   // Slider callback: update now, unless the previous update has not been painted yet; then keep

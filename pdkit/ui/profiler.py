@@ -26,6 +26,14 @@ button (a seeded compass search in the browser; the explorer uses
 :func:`pdkit.doe.optimize.maximize_desirability` instead) and *Export settings*, which
 writes the settings and predictions as CSV into a text area and downloads them.
 
+As in JMP, each response is one row of panels, and the panels of a row share one Bokeh
+figure. The row is drawn from a few sources (:meth:`Profiler.drawn_data`): the traces of its
+continuous panels as one NaN-separated line in pixel coordinates, the bands as NaN-separated
+polygons, and the current settings as one marks source. The y-axes, the x-axis strip and the
+row headers are separate figures. A slider step therefore repaints one canvas per row plus the
+headers, not one per panel: ~21 ms per step for 20 panels in Chromium
+(``benchmarks/bench_profiler_browser.py``, BENCHMARKS.md).
+
 Examples
 --------
 >>> import pandas as pd
@@ -349,6 +357,30 @@ def _desirability_columns(spec: dict, preds: Mapping[str, np.ndarray]) -> dict[s
     return out
 
 
+def _two_lines(name: str, units: str) -> str:
+    """Name, then the units on a line of their own, so neither is cut."""
+    return f"{name}\n({units})" if units else name
+
+
+def _text_width(text: str, px: float = 7.0) -> int:
+    return int(max(len(line) for line in text.split("\n")) * px) + 16
+
+
+def _inner_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
+    """About ``n`` round tick values inside ``[lo, hi]``, none at the very ends (side-by-side
+    panels share a strip: a label at a panel's edge would run into its neighbour's)."""
+    span = hi - lo
+    if not span > 0:
+        return [float(lo)]
+    raw = span / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    margin = 0.06 * span
+    first = math.ceil((lo + margin) / step)
+    ticks = [round(k * step, 12) for k in range(first, int(math.floor((hi - margin) / step)) + 1)]
+    return [0.0 if t == 0 else t for t in ticks] or [float(round((lo + hi) / 2, 12))]
+
+
 def _fmt(v: float | None) -> str:
     """Four significant digits, as the page shows them (``profiler.js`` fmt)."""
     if v is None or not np.isfinite(v):
@@ -477,6 +509,7 @@ class Profiler:
         self.y_ranges: dict[str, Any] = {}
         self._js_maximize = bool(js_maximize) and bool(self.spec["goals"])
         self._show = tuple(show)
+        self._panel_geometry()
         self._build()
 
     # ------------------------------------------------------------------ Python twin of the page
@@ -567,11 +600,97 @@ class Profiler:
             out[r] = (lo - 0.08 * span, hi + 0.08 * span)
         return out
 
+    # ------------------------------------------------------------------ what the page draws
+    #: Pixels between a panel's border and its trace, height of a row's plot area, border above and
+    #: below it.
+    PAD, FRAME_HEIGHT, BORDER = 6, 156, 6
+
+    def _panel_geometry(self) -> None:
+        """Pixel layout of the panels in a row: panel j covers ``[start_j, start_j + width_j)`` of the
+        row's plot area, and a setting ``v`` of its factor (a level index if categorical) is drawn at
+        pixel ``a + b v`` (``self.pixel_map[factor] = (a, b)``), ``v`` in the slider range being
+        ``PAD`` pixels inside the panel."""
+        nfac = len(self.explored)
+        width = int(min(230, max(150, 900 // max(nfac, 1))))
+        self.panel_widths = [max(width, _text_width(_two_lines(self._factors[n].name, self._factors[n].units)))
+                             + 2 * self.PAD for n in self.explored]
+        self.panel_starts = [int(sum(self.panel_widths[:j])) for j in range(nfac)]
+        self.frame_width = int(sum(self.panel_widths))
+        self.pixel_map: dict[str, tuple[float, float]] = {}
+        self.panel_limits: dict[str, tuple[float, float]] = {}
+        for j, n in enumerate(self.explored):
+            f = self._fspec[n]
+            lo, hi = (f["lo"], f["hi"]) if f["kind"] == "continuous" else (-0.5, len(f["levels"]) - 0.5)
+            if not hi > lo:
+                hi = lo + 1.0
+            b = (self.panel_widths[j] - 2 * self.PAD) / (hi - lo)
+            self.pixel_map[n] = (self.panel_starts[j] + self.PAD - lo * b, b)
+            self.panel_limits[n] = (float(lo), float(hi))
+
+    @property
+    def _continuous(self) -> list[str]:
+        return [n for n in self.explored if self._fspec[n]["kind"] == "continuous"]
+
+    def drawn_data(self, profiles: Mapping[str, Mapping[str, np.ndarray]],
+                   current: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        """The data of the sources the rows are drawn from, given the ``profile:<factor>`` and
+        ``current`` data (:meth:`compute_profiles`, :meth:`compute_current`); the page's
+        JavaScript (``profiler.js`` ``drawRows``) writes the same numbers after every step.
+
+        One figure per row draws every panel: ``trace:<row>`` holds the traces of the continuous
+        factors side by side in pixel ``x`` (NaN between panels) with ``y`` (or ``d:<r>`` and
+        ``D`` for the desirability row), ``band:<response>`` the confidence (``ci``) and
+        prediction (``pi``) bands as NaN-separated polygons, ``marks:<row>`` the current setting
+        of every factor (``x`` in pixels; ``pred``, ``lower``, ``upper`` or ``D``), and
+        ``headers`` the row headers (``text``).
+        """
+        cont = self._continuous
+        xs, bxs = [], []
+        for n in cont:
+            a, b = self.pixel_map[n]
+            px = a + b * np.asarray(profiles[n]["x"], dtype=float)
+            xs += [px, [np.nan]]
+            bxs += [px, px[::-1], [np.nan]]
+        x = np.concatenate(xs) if xs else np.zeros(0)
+        bx = np.concatenate(bxs) if bxs else np.zeros(0)
+
+        def trace(col: str) -> np.ndarray:
+            parts = [p for n in cont for p in (np.asarray(profiles[n][col], dtype=float), [np.nan])]
+            return np.concatenate(parts) if parts else np.zeros(0)
+
+        def band(lo: str, hi: str) -> np.ndarray:
+            parts = [p for n in cont for p in (np.asarray(profiles[n][lo], dtype=float),
+                                               np.asarray(profiles[n][hi], dtype=float)[::-1], [np.nan])]
+            return np.concatenate(parts) if parts else np.zeros(0)
+
+        mx = np.array([self.pixel_map[n][0] + self.pixel_map[n][1] * float(current[f"x:{n}"][0])
+                       for n in self.explored])
+        k = len(self.explored)
+        out: dict[str, dict[str, Any]] = {}
+        texts = []
+        for r in self.responses:
+            out[f"trace:{r}"] = {"x": x, "y": trace(f"pred:{r}")}
+            out[f"band:{r}"] = {"x": bx, "ci": band(f"lower:{r}", f"upper:{r}"),
+                                "pi": band(f"pi_lower:{r}", f"pi_upper:{r}")}
+            out[f"marks:{r}"] = {"x": mx.copy(), **{c: np.full(k, float(current[f"{c}:{r}"][0]))
+                                                    for c in ("pred", "lower", "upper")}}
+            texts.append(str(current[f"label:{r}"][0]))
+        if self.spec["goals"]:
+            out["trace:desirability"] = {"x": x, **{f"d:{g['response']}": trace(f"d:{g['response']}")
+                                                    for g in self.spec["goals"]}, "D": trace("D")}
+            out["marks:desirability"] = {"x": mx.copy(), "D": np.full(k, float(current["D"][0]))}
+            texts.append(str(current["label:D"][0]))
+        row_h = self.FRAME_HEIGHT + 2 * self.BORDER
+        n_rows = len(texts)
+        out["headers"] = {"y": np.array([(n_rows - i - 0.4) * row_h for i in range(n_rows)]), "text": texts}
+        return out
+
     # ------------------------------------------------------------------ bokeh
     def _build(self) -> None:
-        from bokeh.layouts import column, gridplot, row
+        from bokeh.layouts import column, row
         from bokeh.models import (Button, Checkbox, CheckboxGroup, ColumnDataSource, CustomJS, Div,
-                                  FixedTicker, PlainText, Range1d, Select, Slider, TextAreaInput)
+                                  FixedTicker, GridBox, LinearAxis, PlainText, Range1d, Select, Slider,
+                                  TextAreaInput)
         from bokeh.plotting import figure
 
         from pdkit.plots import PALETTE
@@ -595,134 +714,157 @@ class Profiler:
         self.point_renderers: list = []
         show_ci, show_pi, show_pts = (o in self._show for o in BAND_OPTIONS)
 
-        nfac = len(self.explored)
-        width = int(min(230, max(150, 900 // max(nfac, 1))))
-
-        def two_lines(name: str, units: str) -> str:
-            """Name, then the units on a line of their own, so neither is cut."""
-            return f"{name}\n({units})" if units else name
-
-        def text_width(text: str, px: float = 7.0) -> int:
-            return int(max(len(line) for line in text.split("\n")) * px) + 16
-        height = 180
         goals = [g["response"] for g in self.spec["goals"]]
         n_rows = len(self.responses) + (1 if goals else 0)
+        drawn = self.drawn_data(prof, cur)
+        for name, data in drawn.items():
+            cds(name, data)
+        # One figure (one canvas) per row with every panel of the row side by side, as in JMP, and
+        # one glyph per kind of mark for all continuous panels of a row (NaN-separated traces and
+        # band polygons in pixel x, :meth:`drawn_data`): a slider step updates ~4 renderers per row
+        # and repaints one canvas per row plus the row headers.  The y-axes and x-axes are separate
+        # figures that repaint only when a range changes.  Categorical panels keep a glyph each,
+        # on the extra x-range "x:<factor>" that maps level indices onto the panel's pixels.
+        PAD, FRAME_H, BORDER = self.PAD, self.FRAME_HEIGHT, self.BORDER
+        # room for a y-axis (tick labels and a two-line title): the same in every row, as BokehJS
+        # aligns the frames of the axis figures in the grid's column
+        AXIS_BORDER = 92
+        frame_w, starts = self.frame_width, self.panel_starts
 
-        def x_axis(p, n: str) -> None:
-            f = self._fspec[n]
-            if f["kind"] == "continuous":
-                p.x_range = Range1d(f["lo"], f["hi"])
-            else:
-                k = len(f["levels"])
-                p.x_range = Range1d(-0.5, k - 0.5)
-                p.xaxis.ticker = FixedTicker(ticks=list(range(k)))
-                p.xaxis.major_label_overrides = {i: lev for i, lev in enumerate(f["levels"])}
+        def extra_ranges() -> dict[str, Any]:
+            out = {}
+            for n in self.explored:
+                a, b = self.pixel_map[n]
+                out[f"x:{n}"] = Range1d(-a / b, (frame_w - a) / b, name=f"x_range:{n}")
+            return out
 
-        def panel_width(n: str, first: bool) -> int:
-            fac = self._factors[n]
-            return max(width, text_width(two_lines(fac.name, fac.units))) + (78 if first else 10)
-
-        def panel(i: int, n: str, y_range, ylabel: str | None) -> Any:
-            """One profiler panel.  As in JMP only the first column has a y-axis; the x-axes are
-            drawn once, in a strip under the grid that never repaints (fewer axes to draw on
-            every slider step)."""
-            first = ylabel is not None
-            p = figure(width=panel_width(n, first), height=height, y_range=y_range,
-                       toolbar_location=None, tools="", min_border_left=78 if first else 10, min_border_right=8,
-                       min_border_bottom=6, min_border_top=6, title_location=None)
-            p.grid.visible = False  # grid lines are the costliest part of a repaint (measured in Chromium)
-            p.xaxis.visible = False
-            if first:
-                p.yaxis.axis_label = PlainText(ylabel)
-                p.yaxis.axis_label_text_font_size = "9pt"
-                p.yaxis.major_label_text_font_size = "8pt"
-            else:
-                p.yaxis.visible = False
-            x_axis(p, n)
-            p.vspan(x=f"x:{n}", source=csrc, line_color=PALETTE[3], line_dash="dashed")
-            return p
-
-        def label_panel(title: str, text_field: str, extra: Sequence[tuple[str, str]] = (), last: bool = False):
-            p = figure(width=label_width, height=height, x_range=Range1d(0, 1),
-                       y_range=Range1d(0, 1), toolbar_location=None, tools="", outline_line_color=None,
-                       min_border_left=4, min_border_bottom=6, min_border_top=6, title_location=None)
-            p.axis.visible = False
+        def y_axis(y_range, ylabel: str) -> Any:
+            """The row's y-axis alone (repainted only when the y-range changes)."""
+            p = figure(frame_width=1, frame_height=FRAME_H, x_range=Range1d(0, 1), y_range=y_range,
+                       toolbar_location=None, tools="", min_border_left=AXIS_BORDER, min_border_right=0,
+                       min_border_bottom=BORDER, min_border_top=BORDER, title_location=None,
+                       outline_line_color=None, name=f"y_axis:{ylabel}", align="end")
             p.grid.visible = False
-            # as in JMP the response name (with units) is the y-axis label of the row; the header
-            # shows the current value: one text to repaint per step (text is costly to draw)
-            p.text(x=0.02, y=0.6, text=text_field, source=csrc, text_font_size="9pt", text_color=PALETTE[3],
-                   text_font_style="bold", text_baseline="middle", name=f"header:{text_field}")
-            for k, (txt, colour) in enumerate(extra):
-                p.text(x=[0.02], y=[0.36 - 0.09 * k], text=[txt], text_font_size="7pt", text_color=colour,
-                       text_baseline="middle")
+            p.xaxis.visible = False
+            p.yaxis.axis_label = PlainText(ylabel)
+            p.yaxis.axis_label_text_font_size = "9pt"
+            p.yaxis.major_label_text_font_size = "8pt"
+            p.scatter(x=[], y=[])  # an axis alone: nothing to draw
             return p
 
-        rlabels = {r["name"]: two_lines(r["name"], r["units"]) for r in self.spec["responses"]}
-        label_width = 150
+        def row_figure(y_range, name: str) -> Any:
+            p = figure(frame_width=frame_w, frame_height=FRAME_H, x_range=Range1d(0, frame_w), y_range=y_range,
+                       toolbar_location=None, tools="", min_border_left=0, min_border_right=8,
+                       min_border_bottom=BORDER, min_border_top=BORDER, title_location=None, name=name)
+            p.extra_x_ranges = extra_ranges()
+            p.grid.visible = False  # grid lines are the costliest part of a repaint (measured in Chromium)
+            p.axis.visible = False
+            if len(starts) > 1:  # panel borders
+                p.vspan(x=starts[1:], line_color="#b0b0b0", line_width=1)
+            return p
+
+        rlabels = {r["name"]: _two_lines(r["name"], r["units"]) for r in self.spec["responses"]}
+        cats = [n for n in self.explored if self._fspec[n]["kind"] != "continuous"]
         rows = []
         for i, r in enumerate(self.responses):
             yr = Range1d(*limits[r], name=f"y_range:{r}")
             self.y_ranges[r] = yr
-            last = i == n_rows - 1
-            head = label_panel(rlabels[r], f"label:{r}", last=last)
-            cells = [head]
+            p = row_figure(yr, f"row:{r}")
             colour = PALETTE[i % 5]
-            for j, n in enumerate(self.explored):
-                p = panel(i, n, yr, rlabels[r] if j == 0 else None)
-                src, cx = self.sources[f"profile:{n}"], f"x:{n}"
-                if self._fspec[n]["kind"] == "continuous":
-                    # varea glyphs, not Band annotations: cheaper to repaint on every step
-                    self.pi_renderers.append(p.varea("x", f"pi_lower:{r}", f"pi_upper:{r}", source=src,
-                                                     fill_alpha=0.12, fill_color=colour, visible=show_pi,
-                                                     name=f"pi:{r}:{n}"))
-                    self.ci_renderers.append(p.varea("x", f"lower:{r}", f"upper:{r}", source=src, fill_alpha=0.28,
-                                                     fill_color=colour, visible=show_ci, name=f"ci:{r}:{n}"))
-                    p.line("x", f"pred:{r}", source=src, color=colour, line_width=2)
-                else:
-                    self.pi_renderers.append(p.segment("x", f"pi_lower:{r}", "x", f"pi_upper:{r}", source=src,
-                                                       color=colour, line_width=2, alpha=0.4, visible=show_pi))
-                    self.ci_renderers.append(p.segment("x", f"lower:{r}", "x", f"upper:{r}", source=src,
-                                                       color=colour, line_width=7, alpha=0.3, visible=show_ci))
-                    p.line("x", f"pred:{r}", source=src, color=colour, line_dash="dotted")
-                    p.scatter("x", f"pred:{r}", source=src, color=colour, size=7)
-                self.point_renderers.append(p.scatter(cx, "y", source=self.sources[f"points:{r}"], size=4,
-                                                      color="black", alpha=0.45, visible=show_pts))
-                p.segment(cx, f"lower:{r}", cx, f"upper:{r}", source=csrc, color=PALETTE[3], line_width=2)
-                p.scatter(cx, f"pred:{r}", source=csrc, color=PALETTE[3], size=8)
-                cells.append(p)
-            rows.append(cells)
+            band, marks = self.sources[f"band:{r}"], self.sources[f"marks:{r}"]
+            # patch glyphs (NaN-separated polygons), not Band annotations: cheaper to repaint
+            self.pi_renderers.append(p.patch("x", "pi", source=band, fill_alpha=0.12, fill_color=colour,
+                                             line_color=None, visible=show_pi, name=f"pi:{r}"))
+            self.ci_renderers.append(p.patch("x", "ci", source=band, fill_alpha=0.28, fill_color=colour,
+                                             line_color=None, visible=show_ci, name=f"ci:{r}"))
+            p.line("x", "y", source=self.sources[f"trace:{r}"], color=colour, line_width=2, name=f"line:{r}")
+            for n in cats:
+                src, xr = self.sources[f"profile:{n}"], f"x:{n}"
+                self.pi_renderers.append(p.segment("x", f"pi_lower:{r}", "x", f"pi_upper:{r}", source=src,
+                                                   color=colour, line_width=2, alpha=0.4, visible=show_pi,
+                                                   name=f"pi:{r}:{n}", x_range_name=xr))
+                self.ci_renderers.append(p.segment("x", f"lower:{r}", "x", f"upper:{r}", source=src,
+                                                   color=colour, line_width=7, alpha=0.3, visible=show_ci,
+                                                   name=f"ci:{r}:{n}", x_range_name=xr))
+                p.line("x", f"pred:{r}", source=src, color=colour, line_dash="dotted", x_range_name=xr)
+                p.scatter("x", f"pred:{r}", source=src, color=colour, size=7, x_range_name=xr)
+            for n in self.explored:  # design points: static, redrawn only when toggled
+                self.point_renderers.append(p.scatter(f"x:{n}", "y", source=self.sources[f"points:{r}"], size=4,
+                                                      color="black", alpha=0.45, visible=show_pts,
+                                                      x_range_name=f"x:{n}", name=f"points:{r}:{n}"))
+            p.vspan(x="x", source=marks, line_color=PALETTE[3], line_dash="dashed")
+            p.segment("x", "lower", "x", "upper", source=marks, color=PALETTE[3], line_width=2)
+            p.scatter("x", "pred", source=marks, color=PALETTE[3], size=8)
+            rows.append((y_axis(yr, rlabels[r]), p))
+        header_extra: list[tuple[str, str]] = []
         if goals:
             colours = {r: PALETTE[self.responses.index(r) % 5] for r in goals}
-            cells = [label_panel("desirability", "label:D", [(f"d {r}", colours[r]) for r in goals]
-                                 + [("D overall", "black")], last=True)]
-            for j, n in enumerate(self.explored):
-                p = panel(n_rows - 1, n, Range1d(-0.03, 1.05), "desirability" if j == 0 else None)
-                src, cx = self.sources[f"profile:{n}"], f"x:{n}"
+            header_extra = [(f"d {r}", colours[r]) for r in goals] + [("D overall", "black")]
+            yr = Range1d(-0.03, 1.05, name="y_range:desirability")
+            p = row_figure(yr, "row:desirability")
+            trace, marks = self.sources["trace:desirability"], self.sources["marks:desirability"]
+            for r in goals:
+                p.line("x", f"d:{r}", source=trace, color=colours[r], line_width=1, alpha=0.8)
+            p.line("x", "D", source=trace, color="black", line_width=2.5)
+            for n in cats:
+                src, xr = self.sources[f"profile:{n}"], f"x:{n}"
                 for r in goals:
-                    p.line("x", f"d:{r}", source=src, color=colours[r], line_width=1, alpha=0.8)
-                p.line("x", "D", source=src, color="black", line_width=2.5)
-                if self._fspec[n]["kind"] != "continuous":
-                    p.scatter("x", "D", source=src, color="black", size=6)
-                p.scatter(cx, "D", source=csrc, color=PALETTE[3], size=8)
-                cells.append(p)
-            rows.append(cells)
-        strip = [None]
+                    p.line("x", f"d:{r}", source=src, color=colours[r], line_width=1, alpha=0.8, line_dash="dotted",
+                           x_range_name=xr)
+                p.line("x", "D", source=src, color="black", line_width=1.5, line_dash="dotted", x_range_name=xr)
+                p.scatter("x", "D", source=src, color="black", size=6, x_range_name=xr)
+            p.vspan(x="x", source=marks, line_color=PALETTE[3], line_dash="dashed")
+            p.scatter("x", "D", source=marks, color=PALETTE[3], size=8)
+            rows.append((y_axis(yr, "desirability"), p))
+
+        # the row headers (current value and limits): one canvas for all rows, aligned with them;
+        # as in JMP the response name (with units) is the y-axis label of the row
+        row_h = FRAME_H + 2 * BORDER
+        head = figure(frame_width=150, frame_height=n_rows * row_h - 2 * BORDER, x_range=Range1d(0, 1),
+                      y_range=Range1d(BORDER, n_rows * row_h - BORDER), toolbar_location=None, tools="",
+                      outline_line_color=None, min_border_left=4, min_border_right=0, min_border_bottom=BORDER,
+                      min_border_top=BORDER, title_location=None, name="row_headers")
+        head.axis.visible = False
+        head.grid.visible = False
+        head.text(x=0.02, y="y", text="text", source=self.sources["headers"], text_font_size="9pt",
+                  text_color=PALETTE[3], text_font_style="bold", text_baseline="middle", name="header_text")
+        for k, (txt, colour) in enumerate(header_extra):
+            head.text(x=[0.02], y=[row_h * (0.36 - 0.09 * k)], text=[txt], text_font_size="7pt", text_color=colour,
+                      text_baseline="middle")
+
+        # the x-axes, drawn once under the rows (never repainted on a step)
+        strip = figure(frame_width=frame_w, frame_height=66, x_range=Range1d(0, frame_w), y_range=Range1d(0, 1),
+                       toolbar_location=None, tools="", min_border_left=0, min_border_right=8, min_border_top=0,
+                       min_border_bottom=4, title_location=None, outline_line_color=None, name="x_axes")
+        strip.extra_x_ranges = extra_ranges()
+        strip.grid.visible = False
+        strip.axis.visible = False
         for j, n in enumerate(self.explored):
-            first = j == 0
-            fac = self._factors[n]
-            p = figure(width=panel_width(n, first), height=72, y_range=Range1d(0, 1), toolbar_location=None,
-                       tools="", min_border_left=78 if first else 10, min_border_right=8, min_border_top=0,
-                       min_border_bottom=4, title_location=None, outline_line_color=None, name=f"x_axis:{n}")
-            p.grid.visible = False
-            p.yaxis.visible = False
-            x_axis(p, n)
-            p.xaxis.axis_label = PlainText(two_lines(fac.name, fac.units))
-            p.xaxis.axis_label_text_font_size = "9pt"
-            p.xaxis.major_label_text_font_size = "8pt"
-            p.scatter(x=[], y=[])  # an axis strip: nothing to draw, never repainted on a step
-            strip.append(p)
-        rows.append(strip)
-        self.grid = gridplot(rows, toolbar_location=None)
+            f, fac = self._fspec[n], self._factors[n]
+            ax = LinearAxis(x_range_name=f"x:{n}", fixed_location=1.0, major_label_text_font_size="8pt",
+                            name=f"x_axis:{n}")
+            if f["kind"] == "continuous":
+                ax.bounds = (f["lo"], f["hi"])
+                ax.ticker = FixedTicker(ticks=_inner_ticks(f["lo"], f["hi"]))
+            else:
+                k = len(f["levels"])
+                ax.bounds = (0, k - 1) if k > 1 else (-0.5, 0.5)
+                ax.ticker = FixedTicker(ticks=list(range(k)))
+                ax.major_label_overrides = {i: lev for i, lev in enumerate(f["levels"])}
+            strip.add_layout(ax, "below")
+            strip.text(x=[starts[j] + self.panel_widths[j] / 2], y=[0.5], text=[_two_lines(fac.name, fac.units)],
+                       text_font_size="9pt", text_align="center", text_baseline="top", text_color="#444444",
+                       name=f"x_label:{n}")
+        self.row_figures = [p for _, p in rows]
+        self.header_figure = head
+        self.axis_strip = strip
+        # a grid aligns the columns: the y-axes (right-aligned against their rows) have the widths
+        # their labels need, and every row and the x-axis strip start at the same pixel
+        cells = [(head, 0, 0, n_rows, 1)]
+        for i, (ax, p) in enumerate(rows):
+            cells += [(ax, i, 1), (p, i, 2)]
+        cells.append((strip, n_rows, 2))
+        self.grid = GridBox(children=cells, spacing=0)
 
         # ---- controls
         controls = []
@@ -755,10 +897,17 @@ class Profiler:
         ranges = [self.y_ranges[r] for r in self.responses]
         pts = [self.sources[f"points:{r}"] for r in self.responses]
         lib = profiler_js()
+        row_names = self.responses + (["desirability"] if goals else [])
+        geometry = json.dumps({"px": [list(self.pixel_map[n]) for n in self.explored],
+                               "continuous": [self._fspec[n]["kind"] == "continuous" for n in self.explored]})
         common = dict(spec=self.spec_json, widgets=widgets, profiles=profiles, current=csrc, ranges=ranges,
                       points=pts, options=self.options)
-        self.update_callback = CustomJS(args=common, code=lib + "\nreturn PDKIT.schedule({spec, widgets, profiles, "
-                                        "current, ranges, points, options});")
+        self.update_callback = CustomJS(
+            args=dict(common, geometry=geometry, traces=[self.sources[f"trace:{r}"] for r in row_names],
+                      bands=[self.sources[f"band:{r}"] for r in self.responses],
+                      marks=[self.sources[f"marks:{r}"] for r in row_names], headers=self.sources["headers"]),
+            code=lib + "\nreturn PDKIT.schedule({spec, widgets, profiles, current, ranges, points, options, "
+                       "geometry, traces, bands, marks, headers});")
         for w in self.sliders.values():
             w.js_on_change("value", self.update_callback)
         self.options.js_on_change("active", CustomJS(
