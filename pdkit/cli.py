@@ -16,17 +16,11 @@ fast_imports()  # before anything imports nbformat (see pdkit.reports.startup)
 
 import click  # noqa: E402
 
+from pdkit.clikit import CONTEXT, fail
 from pdkit.errors import InputError
 from pdkit.reports.params import TemplateError
 
 __all__ = ["main", "lab_environment", "reason_option", "pdf_options"]
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"pdkit: error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group(context_settings=CONTEXT)
@@ -52,13 +46,13 @@ def templates_cmd(name: str | None, only: str | None) -> None:
     only = name or only
     names = [only] if only else list_templates()
     if not names:
-        _fail("no templates found")
+        fail("no templates found")
     for name in names:
         try:
             path = find_template(name)
             specs = parse_parameters(path)
         except (InputError, TemplateError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
         click.secho(f"{name}", bold=True, nl=False)
         click.echo(f"  - {template_title(path)}")
         width = max((len(s.name) for s in specs), default=4)
@@ -121,15 +115,15 @@ def run_cmd(template, params, param_file, outdir, force, reason, pdf, paper, sho
     values: dict[str, str] = {}
     for name, value in params:
         if name in values:
-            _fail(f"parameter '{name}' given twice")
+            fail(f"parameter '{name}' given twice")
         values[name] = value
     try:
         result = run_report(template, values, outdir, param_file=param_file, show_code=show_code, timeout=timeout,
                             force=force, reason=reason, pdf=pdf, paper=paper)
     except (InputError, TemplateError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except DiskFullError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     if result.superseded is not None:
         click.echo(f"earlier content moved to: {result.superseded}")
     if result.status == "succeeded":
@@ -158,9 +152,9 @@ def demo_cmd(outdir: str, only: tuple[str, ...]) -> None:
     try:
         index, results = run_demo(outdir, templates=list(only) or None, echo=click.echo)
     except (InputError, TemplateError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except DiskFullError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     failed = [r for r in results if r.status != "succeeded"]
     click.echo(f"index: {index}")
     if failed:
@@ -205,7 +199,7 @@ def lab_cmd(port: int, no_browser: bool, workspace: str | None, trainee: str | N
     import secrets
 
     if root and (workspace or trainee):
-        _fail("--dir serves a folder as it is: it cannot be combined with --workspace or --trainee")
+        fail("--dir serves a folder as it is: it cannot be combined with --workspace or --trainee")
     if root:
         folder = Path(root).resolve()
         start = ""
@@ -215,9 +209,9 @@ def lab_cmd(port: int, no_browser: bool, workspace: str | None, trainee: str | N
         try:
             ws = create_workspace(workspace, trainee=trainee)
         except InputError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         except OSError as exc:
-            _fail(f"cannot write the workspace: {exc}")
+            fail(f"cannot write the workspace: {exc}")
         click.echo(ws.summary())
         folder = ws.root
         start = "/tree/notebooks/course/00_index.ipynb" if (folder / "notebooks/course/00_index.ipynb").is_file() else ""

@@ -181,6 +181,10 @@ class ResultMixin:
     #: attributes named by the default :meth:`summary`
     _summary_fields: ClassVar[tuple[str, ...]] = ()
 
+    def as_dict(self) -> dict[str, Any]:
+        """The result's fields as a plain dict (for tables and :func:`pdkit.record.record`)."""
+        return dict(self.__dict__)
+
     def summary(self) -> str:
         """One short sentence: the class and its main numbers."""
         names = self._summary_fields or tuple(

@@ -38,54 +38,6 @@ def test_lab_environment_carries_the_token():
     assert env == {"HOME": "/root", "JUPYTER_TOKEN": "f" * 48}
 
 
-def test_lab_binds_loopback_with_token(tmp_path):
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pdkit.cli", "lab", "--no-browser", "--port", str(port),
-                             "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, start_new_session=True)
-    try:
-        line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/lab\?token=([0-9a-f]{48})", line)
-        assert match, line
-        token = match.group(2)
-        status_url = f"http://127.0.0.1:{port}/api/status"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if _get(f"{status_url}?token={token}") == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            assert proc.poll() is None, "jupyter lab exited early"
-            time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not answer within 120 s")
-        assert _get(status_url) in (401, 403)  # no token, no access
-        assert _get(f"{status_url}?token={'0' * 48}") in (401, 403)
-        listening = [c.laddr for c in psutil.Process(proc.pid).net_connections(kind="inet")
-                     if c.status == psutil.CONN_LISTEN]
-        assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
-        # the token is not on any command line: /proc/PID/cmdline is readable by every local user
-        server = psutil.Process(proc.pid)
-        for p in [server] + server.children(recursive=True):
-            cmdline = Path(f"/proc/{p.pid}/cmdline").read_bytes()
-            assert token.encode() not in cmdline, p.cmdline()
-        assert b"jupyterlab" in Path(f"/proc/{proc.pid}/cmdline").read_bytes()  # the process we looked at
-        # it travels in the environment, readable only by the user who started it
-        assert server.environ().get("JUPYTER_TOKEN") == token
-        assert oct(Path(f"/proc/{proc.pid}/environ").stat().st_mode & 0o777) == "0o400"
-    finally:
-        try:
-            import os
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def _start_lab(argv: list[str], port: int, env: dict | None = None) -> tuple[subprocess.Popen, str, list[str]]:
     """Start ``pdkit lab`` and wait until JupyterLab answers; (process, token, lines printed before the URL)."""
     proc = subprocess.Popen(argv + ["--no-browser", "--port", str(port)], stdout=subprocess.PIPE,
@@ -125,6 +77,29 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def test_lab_binds_loopback_with_token(tmp_path):
+    port = _free_port()
+    proc, token, _ = _start_lab([sys.executable, "-m", "pdkit.cli", "lab", "--dir", str(tmp_path)], port)
+    try:
+        status_url = f"http://127.0.0.1:{port}/api/status"
+        assert _get(status_url) in (401, 403)  # no token, no access
+        assert _get(f"{status_url}?token={'0' * 48}") in (401, 403)
+        listening = [c.laddr for c in psutil.Process(proc.pid).net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN]
+        assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
+        # the token is not on any command line: /proc/PID/cmdline is readable by every local user
+        server = psutil.Process(proc.pid)
+        for p in [server] + server.children(recursive=True):
+            cmdline = Path(f"/proc/{p.pid}/cmdline").read_bytes()
+            assert token.encode() not in cmdline, p.cmdline()
+        assert b"jupyterlab" in Path(f"/proc/{proc.pid}/cmdline").read_bytes()  # the process we looked at
+        # it travels in the environment, readable only by the user who started it
+        assert server.environ().get("JUPYTER_TOKEN") == token
+        assert oct(Path(f"/proc/{proc.pid}/environ").stat().st_mode & 0o777) == "0o400"
+    finally:
+        _stop(proc)
 
 
 def _contents(port: int, token: str, path: str) -> list[str]:

@@ -24,16 +24,10 @@ import sys
 
 import click
 
+from pdkit.clikit import CONTEXT, fail, fail_verification
 from pdkit.errors import InputError
 
 __all__ = ["register", "course_group"]
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"pdkit: error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group("course", context_settings=CONTEXT)
@@ -57,11 +51,9 @@ def report_cmd(records: str, trainee: str | None, lesson: str | None, outdir: st
     try:
         written = write_completion_records(records, outdir, trainee=trainee, lesson=lesson, force=force)
     except VerificationFailed as exc:
-        for line in exc.problems:
-            click.echo(f"FAILED  {line}", err=True)
-        _fail(str(exc), code=1)
+        fail_verification(exc)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     import json
 
     for path in written:
@@ -100,11 +92,11 @@ def trainer_guide_cmd(outdir: str, trainee: str | None, lessons: tuple[str, ...]
     from pdkit.course.trainer import write_trainer_guide
 
     if find_workspace(outdir) is not None:
-        _fail(f"{outdir} is inside a trainee workspace (a pdkit-course.json above it); choose a trainer folder")
+        fail(f"{outdir} is inside a trainee workspace (a pdkit-course.json above it); choose a trainer folder")
     try:
         files = write_trainer_guide(outdir, trainee=trainee, lessons=list(lessons) or None)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"trainer guide: {len(files)} files in {outdir} (open {outdir}/index.html)")
 
 

@@ -377,6 +377,20 @@ def _coordinate_check(fun, u: np.ndarray, best: float) -> bool:
     return bool(np.max(fun(np.array(trial))) <= best + 1e-10)
 
 
+def _centre_tie_break(evaluate, u_best: np.ndarray, v_best: float) -> tuple[np.ndarray, float] | None:
+    """Among unit-box points whose value is within 1e-12 of the best ``v_best``, the one nearest
+    the box centre (SLSQP); None when it is no nearer than ``u_best`` or loses value."""
+    cons = [{"type": "ineq", "fun": lambda u: float(evaluate(np.clip(u, 0, 1))[0]) - (v_best - 1e-12)}]
+    res = optimize.minimize(lambda u: float(np.sum((2 * u - 1) ** 2)), u_best, method="SLSQP",
+                            bounds=[(0, 1)] * len(u_best), constraints=cons,
+                            options={"ftol": 1e-14, "maxiter": 500})
+    u = np.clip(res.x, 0, 1)
+    val = float(evaluate(u)[0])
+    if val >= v_best - 1e-11 and np.sum((2 * u - 1) ** 2) <= np.sum((2 * u_best - 1) ** 2) + 1e-12:
+        return u, val
+    return None
+
+
 def _multistart(fun, k: int, rng: np.random.Generator, n_starts: int, n_random: int,
                 centre_tie_break: Any = None, smooth_polish: Any = None, n_polish: int = 5,
                 smooth: bool = False):
@@ -629,16 +643,7 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
                                         for r in D.goals})
 
         def tie_break(u_best: np.ndarray, v_best: float, evaluate=evaluate) -> tuple[np.ndarray, float] | None:
-            # nearest point to the box centre with D >= D* - 1e-12
-            cons = [{"type": "ineq", "fun": lambda u: float(evaluate(np.clip(u, 0, 1))[0]) - (v_best - 1e-12)}]
-            res = optimize.minimize(lambda u: float(np.sum((2 * u - 1) ** 2)), u_best, method="SLSQP",
-                                    bounds=[(0, 1)] * len(u_best), constraints=cons,
-                                    options={"ftol": 1e-14, "maxiter": 500})
-            u = np.clip(res.x, 0, 1)
-            val = float(evaluate(u)[0])
-            if val >= v_best - 1e-11 and np.sum((2 * u - 1) ** 2) <= np.sum((2 * u_best - 1) ** 2) + 1e-12:
-                return u, val
-            return None
+            return _centre_tie_break(evaluate, u_best, v_best)
 
         smooth = _smooth_desirability_polish(comp, D.goals, evaluate, len(opt_f)) if comp is not None else None
         best_u, best_v, locs, info, conv = _multistart(evaluate, len(opt_f), rng, int(n_starts), int(n_random),
@@ -989,17 +994,7 @@ def maximize_probability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
             return -log_fail(comp, U)
 
         def tie_break(u_best: np.ndarray, v_best: float, fun=fun) -> tuple[np.ndarray, float] | None:
-            if not np.isfinite(v_best):
-                return None
-            cons = [{"type": "ineq", "fun": lambda u: float(fun(np.clip(u, 0, 1))[0]) - (v_best - 1e-12)}]
-            res = optimize.minimize(lambda u: float(np.sum((2 * u - 1) ** 2)), u_best, method="SLSQP",
-                                    bounds=[(0, 1)] * len(u_best), constraints=cons,
-                                    options={"ftol": 1e-14, "maxiter": 500})
-            u = np.clip(res.x, 0, 1)
-            val = float(fun(u)[0])
-            if val >= v_best - 1e-11 and np.sum((2 * u - 1) ** 2) <= np.sum((2 * u_best - 1) ** 2) + 1e-12:
-                return u, val
-            return None
+            return _centre_tie_break(fun, u_best, v_best) if np.isfinite(v_best) else None
 
         best_u, best_v, locs, info, conv = _multistart(fun, len(opt_f), rng, int(n_starts), int(n_random),
                                                        centre_tie_break=tie_break, smooth=True)

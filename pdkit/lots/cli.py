@@ -18,25 +18,20 @@ Examples
 """
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
+from pdkit.clikit import CONTEXT, fail
+
 __all__ = ["register", "lots_group"]
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 _db_option = click.option("--db", default=None, metavar="URL",
                           help="Database URL (postgresql://..., sqlite:///FILE) or SQLite file; "
                                "default $PDKIT_DB, else the per-user SQLite file.")
 _format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
                               show_default=True, help="Output as an aligned table or as CSV.")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"pdkit: error: {message}", err=True)
-    sys.exit(2)
 
 
 def _open(db: str | None):
@@ -46,7 +41,7 @@ def _open(db: str | None):
     try:
         return open_store(db)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _show(frame, fmt: str) -> None:
@@ -72,7 +67,7 @@ def _guard(fn, *args: Any, **kwargs: Any):
     try:
         return fn(*args, **kwargs)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @click.group("lots", context_settings=CONTEXT)

@@ -359,10 +359,6 @@ class ToleranceInterval(ResultMixin):
     bounds: tuple[float | None, float | None] | None = None
     notes: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
-        """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
-        return dict(self.__dict__)
-
     def summary(self) -> str:
         """One line: the interval, its coverage and confidence, n and k.
 
@@ -458,10 +454,6 @@ class NonparametricToleranceInterval(ResultMixin):
     min_n: int
     bounds: tuple[float | None, float | None] | None = None
     notes: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
-        return dict(self.__dict__)
 
     def summary(self) -> str:
         """One line: the distribution-free interval, its coverage and achieved confidence, n."""
@@ -621,10 +613,6 @@ class Capability(ResultMixin):
     n_signals: int | None = None
     warning: str = ""
     notes: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """The result as a plain dict (for tables and :func:`pdkit.record.record`)."""
-        return dict(self.__dict__)
 
     def summary(self) -> str:
         """One line: Cpk and Ppk, followed by the stability warning when run rules fired.
@@ -845,10 +833,6 @@ class Normality(ResultMixin):
     alpha: float
     normal: bool
     note: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """The result as a plain dict."""
-        return dict(self.__dict__)
 
     def summary(self) -> str:
         """One line: consistent with normality or not, and both p-values."""

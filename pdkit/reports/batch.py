@@ -95,6 +95,7 @@ from typing import Any, Callable, Mapping
 
 import click
 
+from pdkit.clikit import CONTEXT, fail
 from pdkit.errors import InputError
 
 __all__ = [
@@ -116,7 +117,6 @@ _RESERVED_IDS = {"logs", "params", "summary.csv", "summary.html"}
 _SUPERSEDED = ".superseded-"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NONE_TEXT = {"none", "null", "~"}
-_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: how long an interrupted batch waits for a report process to record its failure before killing it
 _TERMINATE_WAIT_S = 30.0
 
@@ -901,13 +901,7 @@ def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"terminated by signal {signal.Signals(signum).name}")
 
 
-def _fail(message: str, code: int = 2) -> None:
-    for line in str(message).splitlines() or [""]:
-        click.echo(f"pdkit: error: {line}", err=True)
-    sys.exit(code)
-
-
-@click.command("batch", context_settings=_CONTEXT)
+@click.command("batch", context_settings=CONTEXT)
 @click.argument("template")
 @click.option("--grid", "grid", required=True, type=click.Path(dir_okay=False),
               help="CSV (one column per parameter, optional report_id) or YAML list of mappings; one report per row.")
@@ -952,9 +946,9 @@ def batch_command(template, grid, outdir, workers, scheduler, retries, force, no
                            force=force, progress=not no_progress, timeout=timeout, show_code=show_code,
                            reason=reason, pdf=pdf, paper=paper)
     except (InputError, TemplateError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except DiskFullError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     finally:
         if previous is not _NOT_INSTALLED:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

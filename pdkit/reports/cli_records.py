@@ -21,16 +21,10 @@ from pathlib import Path
 
 import click
 
+from pdkit.clikit import CONTEXT, fail, fail_verification
 from pdkit.errors import InputError
 
 __all__ = ["register", "keys_group", "sign_cmd", "verify_cmd", "verified_summary"]
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"pdkit: error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group("keys", context_settings=CONTEXT)
@@ -48,7 +42,7 @@ def keys_init(force: bool) -> None:
     try:
         info = init_keys(force=force)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"user:        {info['user']}")
     click.echo(f"fingerprint: {info['fingerprint']}")
     click.echo(f"private key: {info['private_key']}  (keep it private; mode 0600)")
@@ -80,7 +74,7 @@ def keys_list() -> None:
     try:
         store = trusted_keys()
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"trusted keys ({trust_store_path()}):" if store else f"no trusted keys ({trust_store_path()})")
     for fp, entry in sorted(store.items(), key=lambda kv: (str(kv[1].get("user")), kv[0])):
         click.echo(f"  {str(entry.get('user')):<16} {fp}  added {entry.get('added_utc')}")
@@ -96,7 +90,7 @@ def keys_trust(pubfile: str, user: str | None) -> None:
     try:
         fp = trust_key(pubfile, user=user)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"trusted {user or Path(pubfile).stem}: {fp} in {trust_store_path()}")
 
 
@@ -112,7 +106,7 @@ def keys_export(user: str | None, output: str | None) -> None:
     try:
         pem = export_public_key(user)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if output:
         atomic_write_text(output, pem)
         click.echo(f"public key written to {output}")
@@ -131,11 +125,9 @@ def sign_cmd(outdir: str, role: str, meaning: str) -> None:
     try:
         record, notes = sign_run(outdir, role, meaning)
     except VerificationFailed as exc:
-        for line in exc.problems:
-            click.echo(f"FAILED  {line}", err=True)
-        _fail(str(exc), code=1)
+        fail_verification(exc)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for note in notes:
         click.echo(f"pdkit: note: {note}", err=True)
     click.echo(f"signed {outdir} as {record['role']} ({record['meaning']}) by {record['user']}, "
@@ -189,7 +181,7 @@ def verify_cmd(outdir: str) -> None:
     try:
         problems = verify(outdir)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if problems:
         for line in problems:
             click.echo(f"FAILED  {line}", err=True)

@@ -689,7 +689,7 @@ class Profiler:
     def _build(self) -> None:
         from bokeh.layouts import column, row
         from bokeh.models import (Button, Checkbox, CheckboxGroup, ColumnDataSource, CustomJS, Div,
-                                  FixedTicker, GridBox, LinearAxis, PlainText, Range1d, Select, Slider,
+                                  FixedTicker, LinearAxis, PlainText, Range1d, Select, Slider, Spacer,
                                   TextAreaInput)
         from bokeh.plotting import figure
 
@@ -726,8 +726,7 @@ class Profiler:
         # figures that repaint only when a range changes.  Categorical panels keep a glyph each,
         # on the extra x-range "x:<factor>" that maps level indices onto the panel's pixels.
         PAD, FRAME_H, BORDER = self.PAD, self.FRAME_HEIGHT, self.BORDER
-        # room for a y-axis (tick labels and a two-line title): the same in every row, as BokehJS
-        # aligns the frames of the axis figures in the grid's column
+        # room for a y-axis (tick labels and a two-line title): the same in every row
         AXIS_BORDER = 92
         frame_w, starts = self.frame_width, self.panel_starts
 
@@ -743,7 +742,7 @@ class Profiler:
             p = figure(frame_width=1, frame_height=FRAME_H, x_range=Range1d(0, 1), y_range=y_range,
                        toolbar_location=None, tools="", min_border_left=AXIS_BORDER, min_border_right=0,
                        min_border_bottom=BORDER, min_border_top=BORDER, title_location=None,
-                       outline_line_color=None, name=f"y_axis:{ylabel}", align="end")
+                       outline_line_color=None, name=f"y_axis:{ylabel}")
             p.grid.visible = False
             p.xaxis.visible = False
             p.yaxis.axis_label = PlainText(ylabel)
@@ -858,13 +857,12 @@ class Profiler:
         self.row_figures = [p for _, p in rows]
         self.header_figure = head
         self.axis_strip = strip
-        # a grid aligns the columns: the y-axes (right-aligned against their rows) have the widths
-        # their labels need, and every row and the x-axis strip start at the same pixel
-        cells = [(head, 0, 0, n_rows, 1)]
-        for i, (ax, p) in enumerate(rows):
-            cells += [(ax, i, 1), (p, i, 2)]
-        cells.append((strip, n_rows, 2))
-        self.grid = GridBox(children=cells, spacing=0)
+        # every y-axis figure is AXIS_BORDER + 1 pixels wide, so the rows and the x-axis strip start at
+        # the same pixel (fixed sizes: a CSS grid would squeeze columns in a narrow notebook output)
+        self.grid = row(column(head, Spacer(height=1)),
+                        column(*[row(ax, p, spacing=0) for ax, p in rows],
+                               row(Spacer(width=AXIS_BORDER + 1), strip, spacing=0), spacing=0),
+                        spacing=0)
 
         # ---- controls
         controls = []
