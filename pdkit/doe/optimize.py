@@ -670,6 +670,18 @@ def maximize_desirability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit]
 
 
 # --------------------------------------------------------------------------- design space
+def _spec_limits(fits: Mapping[str, DoEFit], specs: Any) -> dict[str, tuple[float, float]]:
+    """Checked ``specs`` (response -> (lower, upper), None for an open side) of fitted responses."""
+    if not isinstance(specs, Mapping) or not specs:
+        raise InputError("specs: expected a dict response -> (lower, upper)")
+    lims = {}
+    for r, s in specs.items():
+        if r not in fits:
+            raise InputError(f"specs: no fitted model for response '{r}' (fitted: {', '.join(fits)})")
+        lims[r] = _spec_pair(r, s)
+    return lims
+
+
 def _spec_pair(name: str, spec: Any) -> tuple[float, float]:
     if not isinstance(spec, (tuple, list)) or len(spec) != 2:
         raise InputError(f"specs['{name}']: expected (lower, upper) with None for an open side, got {spec!r}")
@@ -732,13 +744,7 @@ def design_space(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
     (('b', 'a'), (5, 5))
     """
     F = as_fits(fits)
-    if not isinstance(specs, Mapping) or not specs:
-        raise InputError("specs: expected a dict response -> (lower, upper)")
-    lims = {}
-    for r, s in specs.items():
-        if r not in F:
-            raise InputError(f"specs: no fitted model for response '{r}' (fitted: {', '.join(F)})")
-        lims[r] = _spec_pair(r, s)
+    lims = _spec_limits(F, specs)
     if not (isinstance(n_draws, (int, np.integer)) and n_draws >= 10):
         raise InputError(f"n_draws must be an integer >= 10, got {n_draws!r}")
     used = {r: F[r] for r in lims}
@@ -941,13 +947,7 @@ def maximize_probability(fits: DoEFit | Sequence[DoEFit] | Mapping[str, DoEFit],
     (True, 0.982)
     """
     F = as_fits(fits)
-    if not isinstance(specs, Mapping) or not specs:
-        raise InputError("specs: expected a dict response -> (lower, upper)")
-    lims = {}
-    for r, s in specs.items():
-        if r not in F:
-            raise InputError(f"specs: no fitted model for response '{r}' (fitted: {', '.join(F)})")
-        lims[r] = _spec_pair(r, s)
+    lims = _spec_limits(F, specs)
     used = {r: F[r] for r in lims}
     for r, f in used.items():
         if f.df_resid < 1:
