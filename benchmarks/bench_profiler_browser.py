@@ -18,9 +18,10 @@ listener logs the time of each key press.  Then:
 
 * **single steps**: the first slider's handle gets the focus and ``ArrowRight`` /
   ``ArrowLeft`` is pressed ``--steps`` times, waiting after each press until *every* plot
-  has repainted; latency = last repaint - key press (input to all panels redrawn), and
-  ``compute`` = the JavaScript update itself (``profiler.js`` ``update``: all sources, one
-  pass);
+  has repainted; latency = last repaint - key press (input to all panels redrawn); "on
+  screen" = the animation frame that follows the last repaint - key press (the browser has
+  had its chance to show the new pixels by then); and ``compute`` = the JavaScript update
+  itself (``profiler.js`` ``update``: all sources, one pass);
 * **rapid presses**: 20 ``ArrowRight`` presses sent back to back through Playwright (each
   press returns once the page has taken the key, so they arrive one per frame at best), and
   20 ``keydown`` events dispatched on the handle at 30 ms intervals, as keyboard auto-repeat
@@ -62,7 +63,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 #: Installed in the page: wrap every plot view's repaint, log key presses.
 INSTRUMENT = """() => {
-  const B = window.__bench = {keys: [], paints: [], plots: 0, required: new Set()};
+  const B = window.__bench = {keys: [], paints: [], frames: [], plots: 0, required: new Set()};
   // the profiler's plots: the rows and the row headers (they draw from the profiler's sources) must
   // repaint on a step; the y-axes repaint only when a y-range changes and are timed when they do;
   // the x-axis strip never repaints; in JupyterLab the explorer's contour plot is updated by the
@@ -81,7 +82,14 @@ INSTRUMENT = """() => {
       const orig = v.repaint.bind(v);
       const id = B.plots++;
       if (profilerPlot(v.model)) B.required.add(id);
-      v.repaint = function () { const r = orig(); B.paints.push([id, performance.now()]); return r; };
+      // the animation frame after a repaint starts once the browser has had the chance to put the
+      // repainted canvas on screen: its time is logged as well
+      v.repaint = function () {
+        const r = orig();
+        B.paints.push([id, performance.now()]);
+        requestAnimationFrame(() => B.frames.push([id, performance.now()]));
+        return r;
+      };
       v.__wrapped = true;
     }
     if (typeof v.children === 'function') { for (const c of v.children()) visit(c); }
@@ -111,6 +119,22 @@ ALL_PAINTED = """([k, n]) => { const B = window.__bench; const t0 = B.keys[k];
   for (const [id, t] of B.paints) if (t >= t0) { if (B.required.has(id)) last.set(id, t); latest = Math.max(latest, t); }
   if (last.size < n) return false;
   return latest - t0; }"""
+
+
+#: Per single step ``k`` in ``[a, b)``: from the key press to the animation frame that follows the
+#: last repaint of a required plot (the repainted panels are on screen by then).
+NEXT_FRAME = """([a, b]) => { const B = window.__bench; const out = [];
+  for (let k = a; k < b; k++) {
+    const t0 = B.keys[k], t1 = k + 1 < B.keys.length ? B.keys[k + 1] : Infinity;
+    let last = null;
+    for (const [id, t] of B.frames) if (B.required.has(id) && t >= t0 && t < t1) last = Math.max(last === null ? t : last, t);
+    out.push(last === null ? null : last - t0);
+  }
+  return out; }"""
+
+
+#: Resolves after two more animation frames (the frame logged after the last repaint has run).
+AFTER_NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def make_profiler(points: int):
@@ -160,7 +184,9 @@ def lab_steps(chromium: str, steps: int) -> dict:
                 handle.press("ArrowLeft" if (i // 10) % 2 == 0 else "ArrowRight")
                 latency.append(page.wait_for_function(ALL_PAINTED, arg=[i, n_plots], timeout=60000,
                                                       polling="raf").json_value())
+                page.evaluate(AFTER_NEXT_FRAME)
             page.wait_for_timeout(500)
+            on_screen = page.evaluate(NEXT_FRAME, [0, steps])
             first = steps
             for _ in range(20):
                 handle.press("ArrowLeft")
@@ -175,7 +201,8 @@ def lab_steps(chromium: str, steps: int) -> dict:
             maximize_s = time.perf_counter() - t
             calib += [page.evaluate(CALIBRATE)[0] for _ in range(2)]
             lab.close()
-    return {"latency": latency, "rapid": rapid, "maximize_s": maximize_s, "calib": calib, "plots": n_plots}
+    return {"latency": latency, "on_screen": [x for x in on_screen if x is not None], "rapid": rapid,
+            "maximize_s": maximize_s, "calib": calib, "plots": n_plots}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -220,8 +247,11 @@ def main() -> int:
                 page.keyboard.press("ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft")
                 latency.append(page.wait_for_function(ALL_PAINTED, arg=[k, n_plots], timeout=60000,
                                                       polling="raf").json_value())
+                page.evaluate(AFTER_NEXT_FRAME)
                 k += 1
             compute = page.evaluate("() => window.__pdkitProfiler.computeMs.slice()")[-a.steps:]
+            page.wait_for_timeout(100)
+            on_screen = [x for x in page.evaluate(NEXT_FRAME, [0, k]) if x is not None]
             updates_before = page.evaluate("() => window.__pdkitProfiler.updates")
             page.wait_for_timeout(300)
             # 20 rapid presses through Playwright: each press waits until the page has taken the key
@@ -277,6 +307,8 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     print(f"| slider step (key press) to every panel repainted, ms | {statistics.median(latency):.1f} | "
           f"{pct(latency, 95):.1f} | {len(latency)} |")
+    print(f"| slider step to the next animation frame after the last repaint (on screen), ms | "
+          f"{statistics.median(on_screen):.1f} | {pct(on_screen, 95):.1f} | {len(on_screen)} |")
     print(f"| JavaScript update of all sources (one pass), ms | {statistics.median(compute):.1f} | "
           f"{pct(compute, 95):.1f} | {len(compute)} |")
     print(f"| 20 key presses sent one after another (Playwright), first press to last repaint, ms | "
@@ -290,6 +322,8 @@ def main() -> int:
         print(f"| JupyterLab, explorer notebook ({r['plots']} profiler plots; yardstick "
               f"{statistics.median(r['calib']):.0f} ms): slider step to every profiler panel repainted, ms | "
               f"{statistics.median(r['latency']):.1f} | {pct(r['latency'], 95):.1f} | {len(r['latency'])} |")
+        print(f"| JupyterLab: slider step to the next animation frame after the last repaint (on screen), ms | "
+              f"{statistics.median(r['on_screen']):.1f} | {pct(r['on_screen'], 95):.1f} | {len(r['on_screen'])} |")
         print(f"| JupyterLab: 20 key presses one after another, first press to last repaint, ms | "
               f"{r['rapid']:.0f} | | 20 |")
         print(f"| JupyterLab: Maximize desirability button (Python, in the kernel), click to result line, ms | "

@@ -61,7 +61,8 @@ def test_unknown_osmol_spelling_names_where():
 def test_titer_vg_per_ml_to_vg_per_l():
     # 1 L = 1000 mL: 2e10 vg/mL = 2e13 vg/L
     assert float(convert(2.0e10, "vg/mL", "vg/L")) == pytest.approx(2.0e13, rel=1e-12)
-    assert float(convert(2.0e10, "vg/ml", "vg/L")) == pytest.approx(2.0e13, rel=1e-12)
+    with pytest.warns(UnitSpellingWarning, match="'ml' is read as 'mL'"):  # lower-case ml: read, and flagged
+        assert float(convert(2.0e10, "vg/ml", "vg/L")) == pytest.approx(2.0e13, rel=1e-12)
 
 
 def test_per_scaled_count_ng_per_1e13_vg():

@@ -31,7 +31,7 @@ figure. The row is drawn from a few sources (:meth:`Profiler.drawn_data`): the t
 continuous panels as one NaN-separated line in pixel coordinates, the bands as NaN-separated
 polygons, and the current settings as one marks source. The y-axes, the x-axis strip and the
 row headers are separate figures. A slider step therefore repaints one canvas per row plus the
-headers, not one per panel: ~21 ms per step for 20 panels in Chromium
+headers, not one per panel: 20-45 ms per step for 20 panels in Chromium
 (``benchmarks/bench_profiler_browser.py``, BENCHMARKS.md).
 
 Examples
