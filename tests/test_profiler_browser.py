@@ -25,7 +25,7 @@ import pytest
 from _browser import CHROMIUM_ARGS
 from conftest import require_chromium
 from pdkit.ui.profiler import Profiler, evaluate_spec, model_spec, profiler_js
-from test_explorer import GOALS, ccd_fits, mixed_fits
+from test_explorer import GOALS, ccd_fits, mixed_data, mixed_fits
 from test_profiler import random_settings, two_level_fits
 
 pytestmark = [pytest.mark.browser]
@@ -210,5 +210,43 @@ def test_categorical_dropdown_updates_panels(browser_context, tmp_path):
         assert marks["x"][prof.explored.index("cat")] == pytest.approx(a + 2 * b, rel=1e-12)
         trace = page.evaluate(READ_SOURCE, "trace:y")
         np.testing.assert_allclose(trace["y"][:9], want["pred:y"], rtol=1e-9)
+    finally:
+        page.close()
+
+
+ROW_LEFTS = """() => { const out = {};
+  const visit = (v) => {
+    if (!v) return;
+    const name = v.model && v.model.name;
+    if (typeof name === 'string' && (name.startsWith('row:') || name === 'x_axes' || name.startsWith('y_axis:')))
+      out[name] = [v.el.getBoundingClientRect().left, v.el.getBoundingClientRect().width];
+    if (typeof v.children === 'function') for (const c of v.children()) visit(c);
+  };
+  for (const r of Bokeh.index.roots) visit(r);
+  return out; }"""
+
+
+def test_rows_and_x_axes_line_up_with_wide_tick_labels(browser_context, tmp_path):
+    """A response in the 1e11 range (scientific tick labels) next to one in single digits: every
+    row's panels and the x-axis strip start at the same pixel, and no y-axis is wider than its
+    column (it would push its row off the strip's axes)."""
+    from pdkit.doe import fit
+
+    d = mixed_data()
+    d["titer"] = d["y"] * 1.3e10
+    fits = {r: fit(d, r, factors=["a", "b", "cat"]) for r in ("titer", "y")}
+    prof = Profiler(fits, units={"titer": "vg/mL"}, n_points=9)
+    page = browser_context.new_page()
+    try:
+        page.goto(prof.save(tmp_path / "wide.html").as_uri())
+        page.wait_for_function("() => window.Bokeh && Bokeh.index && Bokeh.index.roots.length > 0", timeout=60000)
+        page.locator(".noUi-handle").first.wait_for(timeout=60000)
+        page.wait_for_timeout(500)
+        boxes = page.evaluate(ROW_LEFTS)
+        assert set(boxes) >= {"row:titer", "row:y", "x_axes"}, boxes
+        lefts = {n: round(b[0], 1) for n, b in boxes.items() if not n.startswith("y_axis:")}
+        assert len(set(lefts.values())) == 1, lefts
+        widths = {n: round(b[1], 1) for n, b in boxes.items() if n.startswith("y_axis:")}
+        assert len(set(widths.values())) == 1, widths
     finally:
         page.close()

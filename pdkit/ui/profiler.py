@@ -366,6 +366,18 @@ def _text_width(text: str, px: float = 7.0) -> int:
     return int(max(len(line) for line in text.split("\n")) * px) + 16
 
 
+def _tick_label_chars(lo: float, hi: float) -> int:
+    """Characters of the longest y tick label BokehJS will likely print for the range ``lo..hi``
+    (its BasicTickFormatter: scientific from 1e5 and below 1e-3, else as many decimals as the
+    tick step needs; about five ticks)."""
+    big = max(abs(lo), abs(hi))
+    if big >= 1e5 or 0 < big < 1e-3:
+        return 10  # e.g. -1.250e+10
+    span = hi - lo if hi > lo else max(big, 1.0)
+    decimals = max(0, -math.floor(math.log10(span / 5)) + 1)
+    return len(f"{-big:.{decimals}f}")
+
+
 def _inner_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
     """About ``n`` round tick values inside ``[lo, hi]``, none at the very ends (side-by-side
     panels share a strip: a label at a panel's edge would run into its neighbour's)."""
@@ -726,8 +738,9 @@ class Profiler:
         # figures that repaint only when a range changes.  Categorical panels keep a glyph each,
         # on the extra x-range "x:<factor>" that maps level indices onto the panel's pixels.
         PAD, FRAME_H, BORDER = self.PAD, self.FRAME_HEIGHT, self.BORDER
-        # room for a y-axis (tick labels and a two-line title): the same in every row
-        AXIS_BORDER = 92
+        # room for a y-axis (tick labels and a two-line title): the same in every row, wide enough
+        # for the longest tick label expected in any row (under 7 px a character at 8 pt)
+        AXIS_BORDER = max([92] + [7 * _tick_label_chars(*limits[r]) + 50 for r in self.responses])
         frame_w, starts = self.frame_width, self.panel_starts
 
         def extra_ranges() -> dict[str, Any]:
@@ -819,7 +832,11 @@ class Profiler:
         # the row headers (current value and limits): one canvas for all rows, aligned with them;
         # as in JMP the response name (with units) is the y-axis label of the row
         row_h = FRAME_H + 2 * BORDER
-        head = figure(frame_width=150, frame_height=n_rows * row_h - 2 * BORDER, x_range=Range1d(0, 1),
+        # wide enough for the longest header line now, with room for a sign and more digits later
+        longest = max([len(line) for text in self.sources["headers"].data["text"] for line in str(text).split("\n")]
+                      + [math.ceil(0.8 * len(txt)) for txt, _ in header_extra])  # legend lines are 7 pt
+        head = figure(frame_width=max(110, 7 * (longest + 3) + 6), frame_height=n_rows * row_h - 2 * BORDER,
+                      x_range=Range1d(0, 1),
                       y_range=Range1d(BORDER, n_rows * row_h - BORDER), toolbar_location=None, tools="",
                       outline_line_color=None, min_border_left=4, min_border_right=0, min_border_bottom=BORDER,
                       min_border_top=BORDER, title_location=None, name="row_headers")
