@@ -351,7 +351,29 @@ def test_i_criterion_candidate_errors():
     d = full_factorial([Factor("A", 0, 1), Factor("B", 0, 1)])
     with pytest.raises(InputError, match=r"missing factor column\(s\) \['B'\]"):
         i_criterion(d, "linear", pd.DataFrame({"A": [0.0]}))
-    with pytest.raises(InputError, match=r"column 'A', row 2"):
+    with pytest.raises(InputError, match=r"^candidates, row 2, column 'A': got 'x', expected a number$"):
         i_criterion(d, "linear", pd.DataFrame({"A": [0.0, "x"], "B": [0.0, 0.0]}))
     with pytest.raises(InputError, match="weights"):
         i_criterion(d, "linear", pd.DataFrame({"A": [0.0], "B": [0.0]}), weights=[-1])
+
+
+def test_candidate_columns_read_like_a_table_of_runs():
+    """Candidates go through the same column reader as a worksheet (pdkit.doe.factors.code_factor_columns):
+    a two-level categorical factor as its level names or, in coded units, as -1/+1; a level that
+    is not declared is named by row and column."""
+    from pdkit.doe.factors import code_factor_columns
+
+    fs = [Factor("A", 0, 10), Factor("resin", levels=["X", "Y"]), Factor("ser", levels=["a", "b", "c"])]
+    cand = pd.DataFrame({"A": [0.5, -1.0], "resin": [1, "X"], "ser": ["c", "a"]})
+    got = code_factor_columns(cand, fs, "candidates", units="coded")
+    assert got["A"].tolist() == [0.5, -1.0] and got["resin"].tolist() == [1.0, -1.0]
+    assert got["ser"].tolist() == ["c", "a"]
+    actual = code_factor_columns(pd.DataFrame({"A": [0, 10], "resin": ["Y", "X"], "ser": ["b", "b"]}), fs, "runs.csv")
+    assert actual["A"].tolist() == [-1.0, 1.0] and actual["resin"].tolist() == [1.0, -1.0]
+    with pytest.raises(InputError, match=r"^runs.csv, row 1, column 'resin': got 1, expected one of the levels "
+                                         r"\['X', 'Y'\]$"):
+        code_factor_columns(pd.DataFrame({"A": [0], "resin": [1], "ser": ["a"]}), fs, "runs.csv")  # actual units
+    with pytest.raises(InputError, match=r"^candidates, row 2, column 'ser': got 'd', expected one of the levels"):
+        code_factor_columns(pd.DataFrame({"A": [0, 0], "resin": ["X", "Y"], "ser": ["a", "d"]}), fs, "candidates",
+                            units="coded")
+

@@ -61,6 +61,7 @@ import pandas as pd
 from scipy import stats
 
 from pdkit.errors import InputError
+from pdkit.doe.factors import code_factor_columns
 from pdkit.doe.designs import Design, moment_matrix
 from pdkit.doe.designs.optimal import region_points
 from pdkit.doe.model import ModelMatrix, effect_coding, model_terms, numeric_settings, term_columns, term_order
@@ -474,28 +475,7 @@ def _candidate_rows(candidates: pd.DataFrame, factors: Sequence, rb: ModelMatrix
         raise InputError("candidates: expected a DataFrame with one column per factor and at least one row")
     if units not in ("coded", "actual"):
         raise InputError(f"candidate_units: expected 'coded' or 'actual', got {units!r}")
-    missing = [f.name for f in factors if f.name not in candidates.columns]
-    if missing:
-        raise InputError(f"candidates: missing factor column(s) {missing} (columns present: "
-                         f"{', '.join(map(str, candidates.columns))})")
-    coded = {}
-    for f in factors:
-        col = candidates[f.name]
-        if f.is_continuous:
-            v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-            bad = ~np.isfinite(v)
-            if bad.any():
-                raise InputError(f"candidates, column '{f.name}', row {int(np.flatnonzero(bad)[0]) + 1}: "
-                                 f"expected a number, got {col.iloc[int(np.flatnonzero(bad)[0])]!r}")
-            coded[f.name] = f.to_coded(v) if units == "actual" else v
-        else:
-            unknown = [i for i, x in enumerate(col) if x not in f.levels
-                       and not (len(f.levels) == 2 and units == "coded" and x in (-1, 1, -1.0, 1.0))]
-            if unknown:
-                raise InputError(f"candidates, column '{f.name}', row {unknown[0] + 1}: level {col.iloc[unknown[0]]!r} "
-                                 f"not among {list(f.levels)}")
-            coded[f.name] = col.to_numpy()
-    frame = pd.DataFrame(coded, index=candidates.index)
+    frame = code_factor_columns(candidates, factors, "candidates", units=units)
     F = rb(numeric_settings(frame, factors))
     if weights is None:
         w = np.full(len(frame), 1.0 / len(frame))

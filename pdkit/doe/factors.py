@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
 
 from pdkit.errors import InputError
 
-__all__ = ["Factor", "as_factors"]
+__all__ = ["Factor", "as_factors", "code_factor_columns"]
 
 
 @dataclass(frozen=True)
@@ -171,3 +172,67 @@ def as_factors(factors: Sequence[Factor | dict]) -> list[Factor]:
     if not out:
         raise InputError("at least one factor is needed")
     return out
+
+
+def code_factor_columns(table: pd.DataFrame, factors: Sequence[Factor], source: str, *,
+                        units: str = "actual") -> pd.DataFrame:
+    """The factor columns of a table of runs, checked cell by cell and coded (:meth:`Factor.to_coded`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per run; a column per factor (other columns are ignored).
+    factors : sequence of Factor
+    source : str
+        Named in errors (a file name, ``"candidates"``).
+    units : {"actual", "coded"}
+        Units of the continuous columns; with ``"coded"`` a two-level categorical factor may
+        also be given as -1/+1.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``table``: coded continuous factors, -1/+1 for two-level categorical
+        factors, level labels for categorical factors with more levels.
+
+    Raises
+    ------
+    InputError
+        A missing factor column, or the first cell that is not a number / not a level,
+        named by row (1-based) and column.
+
+    Examples
+    --------
+    >>> fs = [Factor("temp", 30, 40), Factor("resin", levels=["A", "B"])]
+    >>> t = pd.DataFrame({"temp": [30, 35], "resin": ["B", " A"]})
+    >>> code_factor_columns(t, fs, "runs.csv").to_dict("list")
+    {'temp': [-1.0, 0.0], 'resin': [1.0, -1.0]}
+    """
+    missing = [f.name for f in factors if f.name not in table.columns]
+    if missing:
+        raise InputError(f"{source}: missing factor column(s) {missing} (columns present: "
+                         f"{', '.join(map(str, table.columns))})")
+    coded = {}
+    for f in factors:
+        col = table[f.name]
+        if f.is_continuous:
+            v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+            bad = np.flatnonzero(~np.isfinite(v))
+            if len(bad):
+                raise InputError(f"{source}, row {bad[0] + 1}, column '{f.name}': got {col.iloc[bad[0]]!r}, "
+                                 "expected a number")
+            coded[f.name] = f.to_coded(v) if units == "actual" else v
+            continue
+        signs = units == "coded" and len(f.levels) == 2
+        labels = []
+        for i, x in enumerate(col):
+            x = x.strip() if isinstance(x, str) else x
+            if signs and isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) \
+                    and x in (-1, 1):
+                x = f.levels[0 if x == -1 else 1]
+            if x not in f.levels:
+                raise InputError(f"{source}, row {i + 1}, column '{f.name}': got {x!r}, expected one of the "
+                                 f"levels {list(f.levels)}")
+            labels.append(x)
+        coded[f.name] = f.to_coded(labels) if len(f.levels) == 2 else np.array(labels, dtype=object)
+    return pd.DataFrame(coded, index=table.index)

@@ -45,7 +45,7 @@ import pandas as pd
 
 from pdkit.errors import InputError
 from pdkit.io.tables import plain_column_name, source_name
-from pdkit.doe.factors import Factor, as_factors
+from pdkit.doe.factors import Factor, as_factors, code_factor_columns
 from pdkit.doe.model import ModelMatrix, effect_coding, model_terms, numeric_settings
 from pdkit.doe.designs.base import Design, actual_from_coded, check_int, check_seed, renumber_runs
 from pdkit.doe.designs.constraints import disallowed_check, parse_constraints
@@ -97,28 +97,7 @@ def design_from_table(table: pd.DataFrame, factors: Sequence[Factor | dict], sou
     dupes = sorted({str(n) for n in t.columns if list(t.columns).count(n) > 1})
     if dupes:
         raise InputError(f"{src}: columns would be read twice as {dupes}; rename one of them")
-    missing = [f.name for f in factors if f.name not in t.columns]
-    if missing:
-        raise InputError(f"{src}: missing factor column(s) {missing} (columns present: "
-                         f"{', '.join(map(str, table.columns))})")
-    coded = {}
-    for f in factors:
-        col = t[f.name]
-        if f.is_continuous:
-            v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-            bad = np.flatnonzero(~np.isfinite(v))
-            if len(bad):
-                raise InputError(f"{src}, row {bad[0] + 1}, column '{f.name}': got {col.iloc[bad[0]]!r}, "
-                                 "expected a number")
-            coded[f.name] = f.to_coded(v)
-        else:
-            labels = [str(x).strip() if isinstance(x, str) else x for x in col]
-            for i, x in enumerate(labels):
-                if x not in f.levels:
-                    raise InputError(f"{src}, row {i + 1}, column '{f.name}': got {x!r}, expected one of the "
-                                     f"levels {list(f.levels)}")
-            coded[f.name] = f.to_coded(labels) if len(f.levels) == 2 else np.array(labels, dtype=object)
-    coded_df = renumber_runs(pd.DataFrame(coded))
+    coded_df = renumber_runs(code_factor_columns(t, factors, src))
     n = len(t)
 
     def integers(col: str, default: np.ndarray) -> np.ndarray:
