@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -294,3 +296,17 @@ def test_pdf_with_chromium_is_an_output_that_verifies(template, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert "smoke.pdf" in {o["path"] for o in manifest["outputs"]}
     assert run_cli("verify", str(out)).returncode == 0
+
+
+def test_html_warm_up_does_not_import_ipython():
+    """The runner builds the HTML exporter in a thread while the kernel thread runs. With
+    --show-code the warm-up once highlighted a code cell, whose ipython3 lexer imports IPython
+    in that thread; the import raced jupyter_client's check of sys.modules["IPython"] in the
+    kernel thread and failed a run (KeyError: 'IPython', seen once in CI). The warm-up must not
+    import IPython at all."""
+    code = ("import sys\nfrom pdkit.reports.html import html_exporter\n"
+            "html_exporter(show_code=True, warm=True)\nhtml_exporter(show_code=False, warm=True)\n"
+            "print(sorted(m for m in sys.modules if m == 'IPython' or m.startswith('IPython.')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]", proc.stdout

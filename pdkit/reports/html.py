@@ -519,8 +519,13 @@ def _template_scripts(exporter: Any) -> set[str]:
     if cached is None:
         import nbformat
 
-        page, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[
-            nbformat.v4.new_markdown_cell("warm-up"), nbformat.v4.new_code_cell("1")]))
+        cells = [nbformat.v4.new_markdown_cell("warm-up")]
+        if exporter.exclude_input:
+            # a shown code cell would be highlighted, and pygments' ipython3 lexer imports IPython:
+            # in the runner's warm-up thread that import raced the kernel thread's own check of
+            # sys.modules["IPython"] (jupyter_client) and failed a run with KeyError: 'IPython'
+            cells.append(nbformat.v4.new_code_cell("1"))
+        page, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(cells=cells))
         cached = set(inline_scripts(page))
         exporter._pdkit_template_scripts = cached
     return cached
